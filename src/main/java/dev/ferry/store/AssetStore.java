@@ -1,0 +1,230 @@
+package dev.ferry.store;
+
+import dev.ferry.events.EventBus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The content-addressed store (CAN Service, can-sync.txt): the public face of this package. Thread-safe.
+ *
+ * <p>An ingest is {@link #newWriter()}, write the bytes, {@link #commit}: the writer hashes while it writes a
+ * temp file; commit fsyncs, renames it to its hash (or drops it when those bytes are already stored) and
+ * records the asset. Every change takes the next sequence number and is published on {@link #events()}
+ * while the commit lock is held, so subscribers see changes in sequence order with no gaps.
+ */
+public final class AssetStore implements AutoCloseable {
+    private final BlobStore blobs;
+    private final AssetIndex index;
+    private final EventBus<StoreEvent> events = new EventBus<>();
+    private final ReentrantLock commitLock = new ReentrantLock();
+    private final Clock clock;
+    private final long maxUploadBytes;
+    private final int tempFilesRemoved;
+
+    /** Opens (creating if needed) the store under {@code root}, removing temp files left by a crash. */
+    public static AssetStore open(Path root, long maxUploadBytes, Clock clock) throws IOException {
+        Files.createDirectories(root);
+        try {
+            return new AssetStore(root, maxUploadBytes, clock);
+        } catch (SQLException e) {
+            throw new IOException("cannot open the store index in " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    private AssetStore(Path root, long maxUploadBytes, Clock clock) throws IOException, SQLException {
+        this.blobs = new BlobStore(root);
+        this.tempFilesRemoved = blobs.cleanTemp();
+        this.index = new AssetIndex(root.resolve("index.db"));
+        this.clock = clock;
+        this.maxUploadBytes = maxUploadBytes;
+    }
+
+    /** How many temp files of interrupted uploads the last open removed. */
+    public int tempFilesRemovedAtOpen() {
+        return tempFilesRemoved;
+    }
+
+    public EventBus<StoreEvent> events() {
+        return events;
+    }
+
+    /** Starts an upload; close the writer (try-with-resources) whether or not it is committed. */
+    public BlobWriter newWriter() throws IOException {
+        return blobs.newWriter(maxUploadBytes);
+    }
+
+    /** The outcome of a commit: the asset's state, and whether anything changed (false: a duplicate). */
+    public record Committed(Asset asset, boolean changed, boolean newContent) {}
+
+    /**
+     * Makes the written bytes an asset. For a push ({@code type == PUSH}) {@code expectedHash} is checked
+     * and {@code meta.createdAt()} kept; the temp file is discarded on mismatch.
+     */
+    public Committed commit(BlobWriter writer, AssetMetadata meta, StoreEvent.Type type, String expectedHash)
+            throws IOException {
+        Objects.requireNonNull(meta.mimeType(), "mime type");
+        String hash = writer.finish();
+        if (expectedHash != null && !expectedHash.equals(hash)) {
+            throw new HashMismatchException(expectedHash, hash);
+        }
+        commitLock.lock();
+        try {
+            Optional<Asset> existing = index.get(hash);
+            boolean live = existing.isPresent() && !existing.get().deleted();
+            if (!live || !blobs.exists(hash)) {
+                blobs.install(writer.tempPath(), hash);
+            }
+            long now = clock.millis();
+            if (!live) {
+                long created = meta.createdAt() != null ? meta.createdAt() : now;
+                Asset fresh = new Asset(hash, writer.size(), meta.mimeType(), meta.application(), dedupe(meta.tags()),
+                        meta.user(), meta.fileName(), created, now, now, 0, null);
+                return new Committed(recordAndPublish(type, fresh, now), true, true);
+            }
+            Asset old = existing.get();
+            Asset merged = merge(old, meta, now);
+            if (sameMetadata(old, merged)) {
+                return new Committed(old, false, false);
+            }
+            return new Committed(recordAndPublish(StoreEvent.Type.UPDATE, merged, now), true, false);
+        } catch (SQLException e) {
+            throw new IOException("store index write failed for " + hash + ": " + e.getMessage(), e);
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** Replaces the given fields; tags are added to the existing ones, so handing an asset in again never loses a tag. */
+    private static Asset merge(Asset old, AssetMetadata meta, long now) {
+        LinkedHashSet<String> tags = new LinkedHashSet<>(old.tags());
+        tags.addAll(meta.tags());
+        return new Asset(old.hash(), old.size(), meta.mimeType(), or(meta.application(), old.application()),
+                List.copyOf(tags), or(meta.user(), old.user()), or(meta.fileName(), old.fileName()),
+                old.createdAt(), old.ingestedAt(), now, old.seq(), null);
+    }
+
+    private static boolean sameMetadata(Asset a, Asset b) {
+        return a.mimeType().equals(b.mimeType()) && Objects.equals(a.application(), b.application())
+                && a.tags().equals(b.tags()) && Objects.equals(a.user(), b.user())
+                && Objects.equals(a.fileName(), b.fileName());
+    }
+
+    private static String or(String given, String old) {
+        return given != null ? given : old;
+    }
+
+    private static List<String> dedupe(List<String> tags) {
+        return List.copyOf(new LinkedHashSet<>(tags));
+    }
+
+    /** Deletes an asset's bytes and leaves a tombstone; returns the tombstone, or empty when the hash is unknown. */
+    public Optional<Asset> delete(String hash) throws IOException {
+        commitLock.lock();
+        try {
+            Optional<Asset> existing = index.get(hash);
+            if (existing.isEmpty() || existing.get().deleted()) {
+                return existing;
+            }
+            Asset a = existing.get();
+            long now = clock.millis();
+            Asset tomb = new Asset(a.hash(), a.size(), a.mimeType(), a.application(), a.tags(), a.user(), a.fileName(),
+                    a.createdAt(), a.ingestedAt(), now, a.seq(), now);
+            Asset recorded = recordAndPublish(StoreEvent.Type.DELETE, tomb, now);
+            blobs.delete(hash);
+            return Optional.of(recorded);
+        } catch (SQLException e) {
+            throw new IOException("store index write failed deleting " + hash + ": " + e.getMessage(), e);
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    private Asset recordAndPublish(StoreEvent.Type type, Asset state, long now) throws SQLException {
+        StoreEvent event = index.record(type, state, now);
+        events.publish(event);
+        return event.asset();
+    }
+
+    /** The asset's current state, tombstones included. */
+    public Optional<Asset> get(String hash) throws IOException {
+        try {
+            return index.get(hash);
+        } catch (SQLException e) {
+            throw new IOException("store index read failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Path of a live asset's bytes; read-only use. */
+    public Path blobPath(String hash) {
+        return blobs.path(hash);
+    }
+
+    public record Page(List<Asset> items, long total) {}
+
+    public Page list(AssetFilter filter, int limit, long offset) throws IOException {
+        try {
+            AssetIndex.Page p = index.list(filter, limit, offset);
+            return new Page(p.items(), p.total());
+        } catch (SQLException e) {
+            throw new IOException("store index read failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Assets (live and deleted) changed after sequence number {@code since}, in sequence order. */
+    public List<Asset> changedSince(AssetFilter filter, long since, int limit) throws IOException {
+        try {
+            return index.changedSince(filter, since, limit);
+        } catch (SQLException e) {
+            throw new IOException("store index read failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Logged events after id {@code after}, in order: what a reconnecting subscriber missed. */
+    public List<StoreEvent> eventsAfter(long after, int limit) throws IOException {
+        try {
+            return index.eventsAfter(after, limit);
+        } catch (SQLException e) {
+            throw new IOException("store index read failed: " + e.getMessage(), e);
+        }
+    }
+
+    public long latestSeq() throws IOException {
+        try {
+            return index.latestSeq();
+        } catch (SQLException e) {
+            throw new IOException("store index read failed: " + e.getMessage(), e);
+        }
+    }
+
+    public record Stats(long assets, long bytes, long tombstones, long latestSeq) {}
+
+    public Stats stats() throws IOException {
+        try {
+            AssetIndex.Counts c = index.counts();
+            return new Stats(c.assets(), c.bytes(), c.tombstones(), index.latestSeq());
+        } catch (SQLException e) {
+            throw new IOException("store index read failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits for in-flight commits, then closes the index. */
+    @Override
+    public void close() throws IOException {
+        commitLock.lock();
+        try {
+            index.close();
+        } catch (SQLException e) {
+            throw new IOException("closing the store index: " + e.getMessage(), e);
+        } finally {
+            commitLock.unlock();
+        }
+    }
+}
