@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    /** Request attribute marking a response already written as a JSON error, so the status handlers leave it alone. */
+    private static final String ANSWERED = "ferry.answered";
     private final Javalin app;
     private final String name;
 
@@ -50,18 +52,26 @@ public final class ApiServer implements AutoCloseable {
                         + " bytes (max_upload_bytes)");
             }
         });
-        app.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).json(Json.error(e.getMessage())));
+        app.exception(ApiException.class, (e, ctx) -> {
+            ctx.attribute(ANSWERED, true);
+            ctx.status(e.status()).json(Json.error(e.getMessage()));
+        });
         app.exception(Exception.class, (e, ctx) -> {
             log.warn("{} {} failed: {}", ctx.method(), ctx.path(), e.toString());
+            ctx.attribute(ANSWERED, true);
             ctx.status(500).json(Json.error("internal error: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage())));
         });
         app.error(404, ctx -> {
-            if (ctx.result() == null) {
+            if (ctx.attribute(ANSWERED) == null) {
                 ctx.json(Json.error("no such endpoint: " + ctx.method() + " " + ctx.path()));
             }
         });
-        app.error(405, ctx -> ctx.json(Json.error("method " + ctx.method() + " is not allowed on " + ctx.path())));
+        app.error(405, ctx -> {
+            if (ctx.attribute(ANSWERED) == null) {
+                ctx.json(Json.error("method " + ctx.method() + " is not allowed on " + ctx.path()));
+            }
+        });
         routes.accept(app);
         try {
             app.start(addr.host(), addr.port());

@@ -51,13 +51,12 @@ final class EventStream {
 
     void handle(Context ctx) throws Exception {
         Params.onlyKnown(ctx, Set.of("since"));
-        long cursor = resumePoint(ctx);
+        long resume = resumePoint(ctx);
+        // Read the starting point before subscribing: anything committed in between is then found by the replay below.
+        long cursor = resume >= 0 ? resume : store.latestSeq(); // a fresh client wants only what happens from now on
         Stream s = new Stream();
         try (AutoCloseable sub = store.events().subscribe(s::offer)) {
             open.add(s);
-            if (cursor < 0) {
-                cursor = store.latestSeq(); // a fresh client wants only what happens from now on
-            }
             var res = ctx.res();
             res.setStatus(200);
             res.setContentType("text/event-stream; charset=utf-8");

@@ -1,0 +1,82 @@
+package dev.ferry.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real daemon in a child JVM ({@code ferry start}), for what only a separate process can show:
+ * SIGKILL, SIGTERM, a bounded heap. Its output goes to {@code <dataDir>/../child-N.log}.
+ */
+public final class ChildNode implements AutoCloseable {
+    public final Path dataDir;
+    public final Process process;
+    public final Http http;
+    public final Path log;
+
+    private ChildNode(Path dataDir, Process process, String url, Path log) {
+        this.dataDir = dataDir;
+        this.process = process;
+        this.http = new Http(url);
+        this.log = log;
+    }
+
+    public static ChildNode start(Path dataDir, String... jvmOptions) throws IOException, InterruptedException {
+        Files.createDirectories(dataDir);
+        Path urlFile = dataDir.resolve("store-api.url");
+        Files.deleteIfExists(urlFile);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-cp", cp.replace(File.pathSeparator + File.pathSeparator, File.pathSeparator),
+                "dev.ferry.cli.Main", "start"));
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + "-" + System.nanoTime() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_") || k.equals("CAN_PORT"));
+        pb.environment().put("FERRY_DATA_DIR", dataDir.toString());
+        pb.environment().put("FERRY_STORE_LISTEN_ADDR", "127.0.0.1:0");
+        Process p = pb.start();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!Files.exists(urlFile)) {
+            if (!p.isAlive() || System.currentTimeMillis() > deadline) {
+                p.destroyForcibly();
+                throw new IOException("child daemon did not start: " + Files.readString(log, StandardCharsets.UTF_8));
+            }
+            Thread.sleep(20);
+        }
+        return new ChildNode(dataDir, p, Files.readString(urlFile, StandardCharsets.UTF_8).trim(), log);
+    }
+
+    /** SIGKILL: no shutdown hook, no cleanup. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, then wait for the clean exit. */
+    public int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("daemon did not stop within 20 s of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    public String output() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}
