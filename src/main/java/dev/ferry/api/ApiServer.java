@@ -40,6 +40,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.startupWatcherEnabled = false;
             cfg.http.disableCompression();
             cfg.http.maxRequestSize = 16L << 20; // JSON bodies; uploads stream and are limited separately
+            cfg.http.prefer405over404 = true;
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER.copy()
                     .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES), false));
         });
@@ -48,13 +49,18 @@ public final class ApiServer implements AutoCloseable {
         app.before(ctx -> {
             long declared = ctx.req().getContentLengthLong();
             if (declared > maxBodyBytes) {
-                throw new ApiException(413, "request body of " + declared + " bytes exceeds the limit of " + maxBodyBytes
-                        + " bytes (max_upload_bytes)");
+                throw new ApiException(413, "request body of " + declared + " bytes exceeds the limit of "
+                        + maxBodyBytes + " bytes (max_upload_bytes plus 1 MiB for the form fields)");
             }
         });
         app.exception(ApiException.class, (e, ctx) -> {
             ctx.attribute(ANSWERED, true);
             ctx.status(e.status()).json(Json.error(e.getMessage()));
+        });
+        app.error(413, ctx -> {
+            if (ctx.attribute(ANSWERED) == null) {
+                ctx.json(Json.error("request body is too large for this endpoint"));
+            }
         });
         app.exception(Exception.class, (e, ctx) -> {
             log.warn("{} {} failed: {}", ctx.method(), ctx.path(), e.toString());

@@ -19,6 +19,9 @@ record ByteRange(long first, long last) {
         if (header == null || !header.startsWith("bytes=") || header.indexOf(',') >= 0) {
             return null;
         }
+        if (size == 0) {
+            throw unsatisfiable(size);
+        }
         String spec = header.substring(6).trim();
         int dash = spec.indexOf('-');
         if (dash < 0) {

@@ -53,7 +53,11 @@ final class EventStream {
         Params.onlyKnown(ctx, Set.of("since"));
         long resume = resumePoint(ctx);
         // Read the starting point before subscribing: anything committed in between is then found by the replay below.
-        long cursor = resume >= 0 ? resume : store.latestSeq(); // a fresh client wants only what happens from now on
+        long latest = store.latestSeq();
+        if (resume >= 0) {
+            Params.requireNotAhead(resume, latest, ctx.header("Last-Event-ID") != null ? "Last-Event-ID" : "since");
+        }
+        long cursor = resume >= 0 ? resume : latest; // a fresh client wants only what happens from now on
         Stream s = new Stream();
         try (AutoCloseable sub = store.events().subscribe(s::offer)) {
             open.add(s);

@@ -61,12 +61,17 @@ final class IngestForm {
                 if (name == null || !allowed.contains(name)) {
                     throw ApiException.badRequest("unknown multipart field '" + name + "'; expected " + new java.util.TreeSet<>(allowed));
                 }
-                try (InputStream in = part.getInputStream()) {
+                // Not try-with-resources: after a cut-off body the part stream's close() rethrows the very
+                // exception its read threw, and suppressing an exception into itself is an error.
+                InputStream in = part.getInputStream();
+                try {
                     if (name.equals("file")) {
                         form.readFile(part, in);
                     } else {
                         form.readField(part, name, in);
                     }
+                } finally {
+                    closeQuietly(in);
                 }
             }
         } catch (UploadTooLargeException e) {
@@ -116,15 +121,14 @@ final class IngestForm {
 
     AssetMetadata metadata() {
         String mime = fields.get("mime_type");
-        if (mime == null) {
-            mime = partContentType != null && !partContentType.isBlank() ? partContentType : "application/octet-stream";
-        }
-        if (!MIME.matcher(mime).matches()) {
+        if (mime != null && !MIME.matcher(mime).matches()) {
             throw ApiException.badRequest("field 'mime_type' must look like type/subtype, got '" + mime + "'");
         }
+        String fallback = partContentType != null && MIME.matcher(partContentType).matches()
+                ? partContentType : "application/octet-stream";
         String fileName = fields.getOrDefault("file_name", partFileName);
-        return new AssetMetadata(mime, fields.get("application"), tags(fields.get("tags")), fields.get("user"),
-                fileName, createdAt());
+        return new AssetMetadata(mime, fields.get("application"), tags("field 'tags'", fields.get("tags")),
+                fields.get("user"), fileName, createdAt(), fallback);
     }
 
     /** The hash a push says its bytes have, or null for an ingest. */
@@ -157,7 +161,7 @@ final class IngestForm {
     }
 
     /** Tags as a JSON array ({@code ["a","b"]}) or comma-separated ({@code a,b}). */
-    static List<String> tags(String raw) {
+    static List<String> tags(String what, String raw) {
         if (raw == null) {
             return List.of();
         }
@@ -166,7 +170,7 @@ final class IngestForm {
             try {
                 out.addAll(Json.MAPPER.readValue(raw, new TypeReference<List<String>>() {}));
             } catch (IOException e) {
-                throw ApiException.badRequest("field 'tags' starts with '[' but is not a JSON array of strings");
+                throw ApiException.badRequest(what + " starts with '[' but is not a JSON array of strings");
             }
         } else {
             for (String t : raw.split(",")) {
@@ -177,11 +181,19 @@ final class IngestForm {
         for (String t : out) {
             String s = t == null ? "" : t.trim();
             if (s.isEmpty()) {
-                throw ApiException.badRequest("field 'tags' contains an empty tag");
+                throw ApiException.badRequest(what + " contains an empty tag");
             }
             clean.add(s);
         }
         return clean;
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException | RuntimeException ignored) {
+            // the read that failed already says what went wrong
+        }
     }
 
     private static String baseName(String name) {

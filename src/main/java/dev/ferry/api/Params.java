@@ -53,14 +53,25 @@ final class Params {
         return longParam(ctx, "since", 0, 0, Long.MAX_VALUE);
     }
 
+    /**
+     * A cursor beyond the newest change cannot have come from this store (it was replaced or wiped): answering
+     * "nothing new" would hide every change from the client forever, so it is refused instead.
+     */
+    static void requireNotAhead(long since, long latest, String what) {
+        if (since > latest) {
+            throw new ApiException(409, what + " " + since + " is ahead of this store's latest sequence number " + latest
+                    + "; the store was replaced or reset, so start again from 0");
+        }
+    }
+
     /** The asset filter from {@code application}, {@code tag} (repeatable or comma-separated), {@code user}, {@code mime_prefix}, {@code hash}. */
     static AssetFilter filter(Context ctx) {
         List<String> tags = new ArrayList<>();
         for (String t : ctx.queryParams("tag")) {
-            tags.addAll(IngestForm.tags(t));
+            tags.addAll(IngestForm.tags("query parameter 'tag'", t));
         }
         for (String t : ctx.queryParams("tags")) {
-            tags.addAll(IngestForm.tags(t));
+            tags.addAll(IngestForm.tags("query parameter 'tags'", t));
         }
         List<String> hashes = new ArrayList<>();
         for (String h : ctx.queryParams("hash")) {

@@ -54,6 +54,8 @@ public final class StoreApi {
         app.post(BASE + "/search", this::search);
         app.get(BASE + "/assets/{hash}", this::meta);
         app.get(BASE + "/assets/{hash}/content", this::content);
+        app.head(BASE + "/assets/{hash}/content", this::content);
+        app.head(BASE + "/assets/{hash}", this::meta);
         app.delete(BASE + "/assets/{hash}", this::delete);
         app.post(BASE + "/sync/hashes", this::hashes);
         app.get(BASE + "/sync/events", events::handle);
@@ -154,21 +156,23 @@ public final class StoreApi {
     private void content(Context ctx) throws IOException {
         Params.onlyKnown(ctx, Set.of());
         Asset a = live(ctx);
-        String etag = "\"" + a.hash() + "\"";
-        ctx.header("ETag", etag);
+        String inm = ctx.header("If-None-Match");
+        boolean notModified = inm != null && (inm.contains(a.hash()) || inm.trim().equals("*"));
+        ByteRange range = null;
+        if (!notModified) {
+            try {
+                range = ByteRange.parse(ctx.header("Range"), a.size());
+            } catch (ApiException e) {
+                ctx.header("Content-Range", "bytes */" + a.size());
+                throw e;
+            }
+        }
+        ctx.header("ETag", "\"" + a.hash() + "\"");
         ctx.header("Accept-Ranges", "bytes");
         ctx.header("Cache-Control", "private, max-age=31536000, immutable");
-        String inm = ctx.header("If-None-Match");
-        if (inm != null && (inm.contains(a.hash()) || inm.trim().equals("*"))) {
+        if (notModified) {
             ctx.status(304);
             return;
-        }
-        ByteRange range;
-        try {
-            range = ByteRange.parse(ctx.header("Range"), a.size());
-        } catch (ApiException e) {
-            ctx.header("Content-Range", "bytes */" + a.size());
-            throw e;
         }
         String ifRange = ctx.header("If-Range");
         if (range != null && ifRange != null && !ifRange.contains(a.hash())) {
@@ -187,6 +191,9 @@ public final class StoreApi {
         res.setContentLengthLong(length);
         if (a.fileName() != null) {
             res.setHeader("Content-Disposition", "inline; filename*=UTF-8''" + encodeRfc5987(a.fileName()));
+        }
+        if (ctx.method() == io.javalin.http.HandlerType.HEAD) {
+            return;
         }
         try (FileChannel ch = FileChannel.open(store.blobPath(a.hash()), StandardOpenOption.READ)) {
             OutputStream out = res.getOutputStream();
@@ -218,6 +225,7 @@ public final class StoreApi {
         HashesRequest req = body(ctx, HashesRequest.class, new HashesRequest(null, null, null, null, null));
         AssetFilter filter = filterOf(req.application(), req.tags(), req.user(), req.mimePrefix(), req.hashes());
         long latest = store.latestSeq();
+        Params.requireNotAhead(since, latest, "since");
         List<Asset> changed = store.changedSince(filter, since, limit);
         List<String> live = new ArrayList<>();
         List<String> deleted = new ArrayList<>();
@@ -261,10 +269,25 @@ public final class StoreApi {
 
     private static AssetFilter filterOf(String application, List<String> tags, String user, String mimePrefix,
             List<String> hashes) {
+        nonEmpty("application", application);
+        nonEmpty("user", user);
+        nonEmpty("mime_prefix", mimePrefix);
+        if (tags != null) {
+            tags.forEach(t -> nonEmpty("tags", t));
+        }
         try {
             return new AssetFilter(application, tags, user, mimePrefix, hashes);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("'hashes': " + e.getMessage());
+        }
+    }
+
+    private static void nonEmpty(String field, String value) {
+        if (value != null && value.isBlank()) {
+            throw ApiException.badRequest("field '" + field + "' is empty; leave it out instead");
+        }
+        if (value == null && field.equals("tags")) {
+            throw ApiException.badRequest("field 'tags' contains null");
         }
     }
 
@@ -280,11 +303,36 @@ public final class StoreApi {
         } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
             throw ApiException.badRequest("unknown field '" + e.getPropertyName() + "' in the JSON body");
         } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
-            String field = e.getPath().isEmpty() ? "the body" : "field '" + e.getPath().get(0).getFieldName() + "'";
-            throw ApiException.badRequest(field + " has the wrong type: " + e.getOriginalMessage());
+            if (e.getPath().isEmpty()) {
+                throw ApiException.badRequest("the body must be a JSON object");
+            }
+            throw ApiException.badRequest("field '" + e.getPath().get(0).getFieldName() + "' must be " + describe(e.getTargetType()));
+        } catch (com.fasterxml.jackson.core.exc.InputCoercionException e) {
+            throw ApiException.badRequest("a number in the body is out of range");
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            String field = e.getPath().isEmpty() ? "a value" : "field '" + e.getPath().get(0).getFieldName() + "'";
+            throw ApiException.badRequest(field + (e.getCause() instanceof com.fasterxml.jackson.core.exc.InputCoercionException
+                    ? " is out of range" : " cannot be read"));
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
+            throw ApiException.badRequest("the body is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")");
         }
+    }
+
+    private static String describe(Class<?> type) {
+        if (type == null) {
+            return "of another type";
+        }
+        if (List.class.isAssignableFrom(type)) {
+            return "a list";
+        }
+        if (type == String.class) {
+            return "a text";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a whole number";
+        }
+        return "a JSON object";
     }
 
     private static String encodeRfc5987(String s) {

@@ -130,7 +130,7 @@ final class AssetIndex implements AutoCloseable {
             ps.setString(1, a.hash());
             ps.executeUpdate();
         }
-        if (!a.deleted() && !a.tags().isEmpty()) {
+        if (!a.tags().isEmpty()) { // tombstones keep tags: a tag-filtered `since` must report their delete
             try (PreparedStatement ps = db.prepareStatement("INSERT OR IGNORE INTO asset_tags(hash, tag) VALUES (?, ?)")) {
                 for (String tag : a.tags()) {
                     ps.setString(1, a.hash());

@@ -70,7 +70,6 @@ public final class AssetStore implements AutoCloseable {
      */
     public Committed commit(BlobWriter writer, AssetMetadata meta, StoreEvent.Type type, String expectedHash)
             throws IOException {
-        Objects.requireNonNull(meta.mimeType(), "mime type");
         String hash = writer.finish();
         if (expectedHash != null && !expectedHash.equals(hash)) {
             throw new HashMismatchException(expectedHash, hash);
@@ -85,7 +84,8 @@ public final class AssetStore implements AutoCloseable {
             long now = clock.millis();
             if (!live) {
                 long created = meta.createdAt() != null ? meta.createdAt() : now;
-                Asset fresh = new Asset(hash, writer.size(), meta.mimeType(), meta.application(), dedupe(meta.tags()),
+                String mime = meta.mimeType() != null ? meta.mimeType() : meta.defaultMimeType();
+                Asset fresh = new Asset(hash, writer.size(), mime, meta.application(), dedupe(meta.tags()),
                         meta.user(), meta.fileName(), created, now, now, 0, null);
                 return new Committed(recordAndPublish(type, fresh, now), true, true);
             }
@@ -106,7 +106,7 @@ public final class AssetStore implements AutoCloseable {
     private static Asset merge(Asset old, AssetMetadata meta, long now) {
         LinkedHashSet<String> tags = new LinkedHashSet<>(old.tags());
         tags.addAll(meta.tags());
-        return new Asset(old.hash(), old.size(), meta.mimeType(), or(meta.application(), old.application()),
+        return new Asset(old.hash(), old.size(), or(meta.mimeType(), old.mimeType()), or(meta.application(), old.application()),
                 List.copyOf(tags), or(meta.user(), old.user()), or(meta.fileName(), old.fileName()),
                 old.createdAt(), old.ingestedAt(), now, old.seq(), null);
     }

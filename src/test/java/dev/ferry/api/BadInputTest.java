@@ -161,12 +161,52 @@ class BadInputTest {
     }
 
     @Test
+    void sinceAheadOfTheStoreIsRefused() throws Exception {
+        assertRefused(node.http.postJson("/sync/hashes?since=999", ""), 409, "ahead of this store");
+        assertRefused(node.http.get("/sync/events?since=5"), 409, "ahead of this store");
+    }
+
+    @Test
+    void emptyValuesInJsonFiltersAreRefused() throws Exception {
+        assertRefused(node.http.postJson("/search", "{\"application\": \"\"}"), 400, "'application' is empty");
+        assertRefused(node.http.postJson("/search", "{\"tags\": [\"\"]}"), 400, "'tags' is empty");
+        assertRefused(node.http.postJson("/search", "[1,2]"), 400, "must be a JSON object");
+        assertRefused(node.http.postJson("/search", "{\"limit\": 99999999999}"), 400, "out of range");
+        assertRefused(node.http.get("/list?tag=a,,b"), 400, "query parameter 'tag' contains an empty tag");
+    }
+
+    @Test
+    void wrongMethodIs405() throws Exception {
+        assertRefused(node.http.get("/sync/hashes"), 405, "not allowed");
+    }
+
+    @Test
+    void uploadWhoseClientVanishesLeavesNothing() throws Exception {
+        URI u = URI.create(node.url());
+        String head = "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.bin\"\r\n\r\n";
+        try (Socket s = new Socket(u.getHost(), u.getPort())) {
+            s.getOutputStream().write(("POST " + u.getPath() + "/ingest HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: multipart/form-data; boundary=B\r\nContent-Length: 100000\r\n\r\n" + head)
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(Bytes.random(9, 5000));
+            s.getOutputStream().flush();
+        } // closed outright, not half-closed
+        long deadline = System.currentTimeMillis() + 5000;
+        while (node.tempFiles() > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertNothingStored();
+        assertEquals(201, node.http.ingest(Bytes.random(10, 10), "ok", "mime_type", "text/plain").status());
+    }
+
+    @Test
     void uploadCutOffMidwayLeavesNothing() throws Exception {
         URI u = URI.create(node.url());
         String boundary = "XyZ";
         String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.bin\"\r\n"
                 + "Content-Type: application/octet-stream\r\n\r\n";
         byte[] partial = Bytes.random(9, 200_000);
+        String response;
         try (Socket s = new Socket(u.getHost(), u.getPort())) {
             OutputStream out = s.getOutputStream();
             out.write(("POST " + u.getPath() + "/ingest HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -176,13 +216,15 @@ class BadInputTest {
             out.flush();
             s.shutdownOutput(); // the client vanishes before the body is complete
             InputStream in = s.getInputStream();
-            in.readAllBytes();
+            response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         long deadline = System.currentTimeMillis() + 5000;
         while ((node.tempFiles() > 0 || node.daemon.store().latestSeq() > 0) && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
         }
         assertNothingStored();
+        assertTrue(response.startsWith("HTTP/1.1 400"), response);
+        assertTrue(response.contains("cut off"), response);
         // The daemon carries on.
         assertEquals(201, node.http.ingest(Bytes.random(10, 10), "ok", "mime_type", "text/plain").status());
     }

@@ -106,6 +106,28 @@ class IngestAndDownloadTest {
     }
 
     @Test
+    void reIngestWithoutMimeTypeKeepsTheStoredOne() {
+        byte[] data = Bytes.random(40, 100);
+        node.http.ingest(data, "p.jpg", "mime_type", "image/jpeg");
+        var again = node.http.ingest(data, "p.jpg");
+        assertEquals("image/jpeg", again.data().path("mime_type").asText());
+        assertEquals(1, again.data().path("seq").asLong(), "nothing changed, so no new change was recorded");
+    }
+
+    @Test
+    void emptyAssetHasNoSatisfiableRangeAndHeadGivesTheHeaders() {
+        String hash = node.http.ingest(new byte[0], "e", "mime_type", "text/plain").data().path("hash").asText();
+        assertEquals(416, node.http.getBytes("/assets/" + hash + "/content", "Range", "bytes=-5").statusCode());
+        byte[] data = Bytes.random(41, 1234);
+        String h2 = node.http.ingest(data, "h.bin", "mime_type", "image/png").data().path("hash").asText();
+        var head = node.http.send(node.http.request("/assets/" + h2 + "/content")
+                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(200, head.status());
+        assertEquals("1234", head.headers().get("content-length").get(0));
+        assertEquals("image/png", head.headers().get("content-type").get(0));
+    }
+
+    @Test
     void mimeTypeDefaultsToThePartsContentType() {
         Reply r = node.http.ingest(Bytes.random(4, 10), "blob");
         assertEquals(201, r.status(), r.toString());

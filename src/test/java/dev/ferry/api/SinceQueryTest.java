@@ -49,6 +49,16 @@ class SinceQueryTest {
     }
 
     @Test
+    void tagFilteredSinceReportsDeletes() throws Exception {
+        try (TestNode node = TestNode.start(dir)) {
+            String h = node.http.ingest(Bytes.random(7, 100), "t", "tags", "holiday").data().path("hash").asText();
+            node.http.delete("/assets/" + h);
+            JsonNode d = node.http.postJson("/sync/hashes?since=1", "{\"tags\":[\"holiday\"]}").data();
+            assertEquals(List.of(h), texts(d.path("deleted")));
+        }
+    }
+
+    @Test
     void sinceQueriesPageWithoutSkippingAndHonourTheFilter() throws Exception {
         try (TestNode node = TestNode.start(dir)) {
             List<String> images = new ArrayList<>();
