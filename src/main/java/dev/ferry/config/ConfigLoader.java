@@ -23,7 +23,8 @@ public final class ConfigLoader {
 
     static final Set<String> KEYS = Set.of(
             "can_service_url", "listen_addr", "data_dir", "relay_url", "poll_interval_secs",
-            "full_scan_interval_secs", "store_listen_addr", "require_token", "max_upload_bytes", "log_level");
+            "full_scan_interval_secs", "store_listen_addr", "require_token", "max_upload_bytes", "log_level",
+            "peer_listen_addr", "mdns", "mdns_interfaces", "peers", "name");
 
     private ConfigLoader() {}
 
@@ -102,7 +103,115 @@ public final class ConfigLoader {
                 store,
                 bool(v, "require_token", false),
                 size(v, "max_upload_bytes", 64L << 30),
-                oneOf(v, "log_level", "info", Set.of("error", "warn", "info", "debug")));
+                oneOf(v, "log_level", "info", Set.of("error", "warn", "info", "debug")),
+                hostPort(v, "peer_listen_addr", "0.0.0.0:3214"),
+                bool(v, "mdns", true),
+                stringList(v, "mdns_interfaces"),
+                peers(v),
+                name(v));
+    }
+
+    /** A YAML list of strings, or in the environment a comma-separated list. */
+    private static java.util.List<String> stringList(Map<String, Source> v, String key) {
+        Source s = v.get(key);
+        if (s == null || s.value() == null) {
+            return java.util.List.of();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (s.value() instanceof java.util.List<?> list) {
+            for (Object o : list) {
+                if (o == null || o instanceof Map || o instanceof java.util.List) {
+                    throw new ConfigException(s.where() + ": expected a list of texts");
+                }
+                out.add(String.valueOf(o).trim());
+            }
+        } else if (s.value() instanceof Map) {
+            throw new ConfigException(s.where() + ": expected a list");
+        } else {
+            for (String part : String.valueOf(s.value()).split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code peers}: a YAML list whose entries are {@code {address: HOST:PORT, id: PEER-ID}} (id optional) or
+     * {@code HOST:PORT[@PEER-ID]} texts; in the environment, comma-separated texts.
+     */
+    private static java.util.List<StaticPeer> peers(Map<String, Source> v) {
+        Source s = v.get("peers");
+        if (s == null || s.value() == null) {
+            return java.util.List.of();
+        }
+        java.util.List<Object> entries = new java.util.ArrayList<>();
+        if (s.value() instanceof java.util.List<?> list) {
+            entries.addAll(list);
+        } else if (s.value() instanceof Map) {
+            throw new ConfigException(s.where() + ": expected a list of peers");
+        } else {
+            for (String part : String.valueOf(s.value()).split(",")) {
+                if (!part.isBlank()) {
+                    entries.add(part.trim());
+                }
+            }
+        }
+        java.util.List<StaticPeer> out = new java.util.ArrayList<>();
+        for (Object e : entries) {
+            String address;
+            String id = null;
+            if (e instanceof Map<?, ?> m) {
+                for (Object k : m.keySet()) {
+                    if (!"address".equals(k) && !"id".equals(k)) {
+                        throw new ConfigException(s.where() + ": unknown key '" + k + "' in a peer; expected address and id");
+                    }
+                }
+                address = m.get("address") == null ? null : String.valueOf(m.get("address"));
+                id = m.get("id") == null ? null : String.valueOf(m.get("id")).trim();
+            } else if (e instanceof String text) {
+                int at = text.indexOf('@');
+                address = at < 0 ? text : text.substring(0, at);
+                id = at < 0 ? null : text.substring(at + 1).trim();
+            } else {
+                throw new ConfigException(s.where() + ": a peer is HOST:PORT, HOST:PORT@PEER-ID or {address, id}");
+            }
+            if (address == null) {
+                throw new ConfigException(s.where() + ": a peer needs an address");
+            }
+            try {
+                out.add(new StaticPeer(HostPort.parse(address), id == null || id.isEmpty() ? null : id));
+            } catch (IllegalArgumentException ex) {
+                throw new ConfigException(s.where() + ": " + ex.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static String name(Map<String, Source> v) {
+        String n = text(v, "name", null);
+        if (n == null) {
+            n = hostName();
+        }
+        if (n.isEmpty() || n.codePointCount(0, n.length()) > 64) {
+            throw new ConfigException(where(v, "name") + ": a name is 1 to 64 characters");
+        }
+        return n;
+    }
+
+    /** The host's name without a DNS lookup (InetAddress.getLocalHost can stall for seconds without a resolver). */
+    private static String hostName() {
+        try {
+            String n = Files.readString(Path.of("/etc/hostname")).trim();
+            if (!n.isEmpty()) {
+                return n.length() > 64 ? n.substring(0, 64) : n;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux, or no such file
+        }
+        String env = System.getenv("HOSTNAME");
+        return env != null && !env.isBlank() ? env.trim() : "ferry";
     }
 
     static Path defaultDataDir(Map<String, String> env) {

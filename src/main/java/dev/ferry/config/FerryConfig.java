@@ -18,6 +18,11 @@ import java.time.Duration;
  * @param requireToken       demand the bearer token even from loopback clients
  * @param maxUploadBytes     largest request body the store API accepts (413 beyond it)
  * @param logLevel           error, warn, info or debug
+ * @param peerListenAddr     where peers connect ({@code 0.0.0.0:3214}; an ephemeral port when that one is taken)
+ * @param mdns               advertise and discover peers on the LAN
+ * @param mdnsInterfaces     interface names or addresses mDNS may use (empty: every multicast-capable one)
+ * @param peers              peers to dial at start
+ * @param name               display name sent to peers (default: the host name)
  */
 public record FerryConfig(
         String canServiceUrl,
@@ -29,30 +34,49 @@ public record FerryConfig(
         HostPort storeListenAddr,
         boolean requireToken,
         long maxUploadBytes,
-        String logLevel) {
+        String logLevel,
+        HostPort peerListenAddr,
+        boolean mdns,
+        java.util.List<String> mdnsInterfaces,
+        java.util.List<StaticPeer> peers,
+        String name) {
+
+    public FerryConfig {
+        mdnsInterfaces = java.util.List.copyOf(mdnsInterfaces);
+        peers = java.util.List.copyOf(peers);
+    }
 
     /** The embedded defaults: what {@code ferry start} runs with when given nothing. */
     public static FerryConfig defaults() {
         return ConfigLoader.load(null, java.util.Map.of());
     }
 
+
     public FerryConfig withDataDir(Path dir) {
         return new FerryConfig(canServiceUrl, listenAddr, dir, relayUrl, pollInterval, fullScanInterval,
-                storeListenAddr, requireToken, maxUploadBytes, logLevel);
+                storeListenAddr, requireToken, maxUploadBytes, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name);
     }
 
     public FerryConfig withStoreListenAddr(HostPort addr) {
         return new FerryConfig(canServiceUrl, listenAddr, dataDir, relayUrl, pollInterval, fullScanInterval,
-                addr, requireToken, maxUploadBytes, logLevel);
+                addr, requireToken, maxUploadBytes, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name);
     }
 
     public FerryConfig withRequireToken(boolean require) {
         return new FerryConfig(canServiceUrl, listenAddr, dataDir, relayUrl, pollInterval, fullScanInterval,
-                storeListenAddr, require, maxUploadBytes, logLevel);
+                storeListenAddr, require, maxUploadBytes, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name);
     }
 
     public FerryConfig withMaxUploadBytes(long max) {
         return new FerryConfig(canServiceUrl, listenAddr, dataDir, relayUrl, pollInterval, fullScanInterval,
-                storeListenAddr, requireToken, max, logLevel);
+                storeListenAddr, requireToken, max, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name);
+    }
+
+    /** Sync API, peer listener and mDNS settings together: what a test node on loopback needs. */
+    public FerryConfig withPeering(HostPort syncApi, HostPort peerListen, boolean mdnsOn, java.util.List<StaticPeer> staticPeers,
+            String displayName) {
+        return new FerryConfig(canServiceUrl, syncApi, dataDir, relayUrl, pollInterval, fullScanInterval,
+                storeListenAddr, requireToken, maxUploadBytes, logLevel, peerListen, mdnsOn, mdnsInterfaces, staticPeers,
+                displayName);
     }
 }

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class Daemon implements AutoCloseable {
     /** File in the data directory holding the store API's base URL while the daemon runs (the CLI reads it). */
     public static final String STORE_URL_FILE = "store-api.url";
+    /** File in the data directory holding the sync API's base URL while the daemon runs. */
+    public static final String SYNC_URL_FILE = "sync-api.url";
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
     private final FerryConfig config;
@@ -33,16 +35,18 @@ public final class Daemon implements AutoCloseable {
     private final AssetStore store;
     private final StoreApi storeApi;
     private final ApiServer storeServer;
+    private final Peering peering;
     private boolean closed;
 
     private Daemon(FerryConfig config, FileChannel lockChannel, FileLock lock, AssetStore store, StoreApi storeApi,
-            ApiServer storeServer) {
+            ApiServer storeServer, Peering peering) {
         this.config = config;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.store = store;
         this.storeApi = storeApi;
         this.storeServer = storeServer;
+        this.peering = peering;
     }
 
     public static Daemon start(FerryConfig config) throws IOException {
@@ -76,7 +80,16 @@ public final class Daemon implements AutoCloseable {
             String url = "http://" + urlHost(config.storeListenAddr().host()) + ":" + server.port() + StoreApi.BASE;
             writeAtomically(dataDir.resolve(STORE_URL_FILE), url + "\n");
             log.info("Ferry {} store API on {} (data in {})", dev.ferry.Version.current(), url, dataDir);
-            return new Daemon(config, lockChannel, lock, store, storeApi, server);
+            Peering peering;
+            try {
+                peering = Peering.start(config, dataDir, store, token);
+            } catch (IOException | RuntimeException e) {
+                storeApi.shutdown();
+                server.close();
+                Files.deleteIfExists(dataDir.resolve(STORE_URL_FILE));
+                throw e;
+            }
+            return new Daemon(config, lockChannel, lock, store, storeApi, server, peering);
         } catch (IOException | RuntimeException e) {
             if (store != null) {
                 store.close();
@@ -87,7 +100,7 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private static String urlHost(String host) {
+    static String urlHost(String host) {
         if (host.equals("0.0.0.0") || host.equals("::")) {
             return "127.0.0.1";
         }
@@ -100,6 +113,10 @@ public final class Daemon implements AutoCloseable {
 
     public String storeUrl() {
         return "http://" + urlHost(config.storeListenAddr().host()) + ":" + storePort() + StoreApi.BASE;
+    }
+
+    public Peering peering() {
+        return peering;
     }
 
     public AssetStore store() {
@@ -116,6 +133,7 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         closed = true;
+        peering.close();
         storeApi.shutdown();
         storeServer.close();
         try {
@@ -129,7 +147,7 @@ public final class Daemon implements AutoCloseable {
         log.info("Ferry stopped");
     }
 
-    private static void writeAtomically(Path file, String text) throws IOException {
+    static void writeAtomically(Path file, String text) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -27,6 +27,12 @@ public final class ChildNode implements AutoCloseable {
     }
 
     public static ChildNode start(Path dataDir, String... jvmOptions) throws IOException, InterruptedException {
+        return start(dataDir, java.util.Map.of(), jvmOptions);
+    }
+
+    /** With extra environment variables ({@code FERRY_PEERS}, a fixed {@code FERRY_PEER_LISTEN_ADDR}...). */
+    public static ChildNode start(Path dataDir, java.util.Map<String, String> extraEnv, String... jvmOptions)
+            throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
         Path urlFile = dataDir.resolve("store-api.url");
         Files.deleteIfExists(urlFile);
@@ -41,6 +47,10 @@ public final class ChildNode implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_") || k.equals("CAN_PORT"));
         pb.environment().put("FERRY_DATA_DIR", dataDir.toString());
         pb.environment().put("FERRY_STORE_LISTEN_ADDR", "127.0.0.1:0");
+        pb.environment().put("FERRY_LISTEN_ADDR", "127.0.0.1:0");
+        pb.environment().put("FERRY_PEER_LISTEN_ADDR", "127.0.0.1:0");
+        pb.environment().put("FERRY_MDNS", "false");
+        pb.environment().putAll(extraEnv);
         Process p = pb.start();
         long deadline = System.currentTimeMillis() + 30_000;
         while (!Files.exists(urlFile)) {
@@ -48,6 +58,10 @@ public final class ChildNode implements AutoCloseable {
                 p.destroyForcibly();
                 throw new IOException("child daemon did not start: " + Files.readString(log, StandardCharsets.UTF_8));
             }
+            Thread.sleep(20);
+        }
+        Path syncFile = dataDir.resolve("sync-api.url");
+        while (!Files.exists(syncFile) && p.isAlive() && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
         }
         return new ChildNode(dataDir, p, Files.readString(urlFile, StandardCharsets.UTF_8).trim(), log);
@@ -67,6 +81,11 @@ public final class ChildNode implements AutoCloseable {
             throw new AssertionError("daemon did not stop within 20 s of SIGTERM");
         }
         return process.exitValue();
+    }
+
+    /** The sync API of the child ({@code /status}, {@code /peers}). */
+    public Http sync() throws IOException {
+        return new Http(Files.readString(dataDir.resolve("sync-api.url"), StandardCharsets.UTF_8).trim());
     }
 
     public String output() throws IOException {

@@ -29,7 +29,14 @@ public final class TestNode implements AutoCloseable {
     }
 
     public static FerryConfig baseConfig(Path dataDir) {
-        return FerryConfig.defaults().withDataDir(dataDir).withStoreListenAddr(new HostPort("127.0.0.1", 0));
+        HostPort ephemeral = new HostPort("127.0.0.1", 0);
+        return FerryConfig.defaults().withDataDir(dataDir).withStoreListenAddr(ephemeral)
+                .withPeering(ephemeral, ephemeral, false, java.util.List.of(), dataDir.getFileName().toString());
+    }
+
+    /** Base URL of the sync API ({@code /status}, {@code /peers}). */
+    public Http sync() {
+        return new Http("http://127.0.0.1:" + daemon.peering().syncPort());
     }
 
     public String url() {

@@ -1,0 +1,66 @@
+package dev.ferry.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.FerryException;
+import dev.ferry.api.ApiToken;
+import dev.ferry.config.FerryConfig;
+import dev.ferry.daemon.Daemon;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The CLI's client of the sync API ({@code /status}, {@code /peers}); finds it like {@link StoreClient} finds the store. */
+final class SyncClient {
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+    private final String token;
+
+    private SyncClient(String base, String token) {
+        this.base = base;
+        this.token = token;
+    }
+
+    static SyncClient connect(FerryConfig config) throws IOException {
+        Path dataDir = config.dataDir().toAbsolutePath();
+        Path urlFile = dataDir.resolve(Daemon.SYNC_URL_FILE);
+        String url = Files.exists(urlFile) ? Files.readString(urlFile, StandardCharsets.UTF_8).trim()
+                : "http://" + config.listenAddr().host() + ":" + config.listenAddr().port();
+        return new SyncClient(url, ApiToken.read(dataDir));
+    }
+
+    JsonNode get(String path) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    JsonNode post(String path, String json) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private JsonNode send(HttpRequest.Builder b) throws IOException {
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        try {
+            HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode root = dev.ferry.api.Json.MAPPER.readTree(r.body());
+            if (r.statusCode() >= 300 || !"success".equals(root.path("status").asText())) {
+                throw new FerryException(root.path("error").asText("HTTP " + r.statusCode()));
+            }
+            return root.path("data");
+        } catch (ConnectException e) {
+            throw new FerryException("no Ferry daemon answers at " + base + "; start one with ./ferry start");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+}

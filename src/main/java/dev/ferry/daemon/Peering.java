@@ -1,0 +1,143 @@
+package dev.ferry.daemon;
+
+import dev.ferry.api.ApiServer;
+import dev.ferry.api.ApiToken;
+import dev.ferry.api.SyncApi;
+import dev.ferry.config.FerryConfig;
+import dev.ferry.discovery.DiscoveredPeer;
+import dev.ferry.discovery.LanDiscovery;
+import dev.ferry.peer.NodeIdentity;
+import dev.ferry.peer.PeerId;
+import dev.ferry.peer.PeerManager;
+import dev.ferry.peer.PeerTable;
+import dev.ferry.peer.RequestHandler;
+import dev.ferry.protocol.Protocol;
+import dev.ferry.store.AssetStore;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The peer side of a node: identity, peer table, the peer listener and dialler, LAN discovery and the sync
+ * API on {@code listen_addr}. Started after the store, closed before it (Goodbye to every peer first).
+ */
+public final class Peering implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Peering.class);
+    private final NodeIdentity identity;
+    private final PeerTable table;
+    private final PeerManager peers;
+    private final ApiServer syncServer;
+    private final LanDiscovery discovery;
+    private final Path dataDir;
+
+    private Peering(NodeIdentity identity, PeerTable table, PeerManager peers, ApiServer syncServer,
+            LanDiscovery discovery, Path dataDir) {
+        this.identity = identity;
+        this.table = table;
+        this.peers = peers;
+        this.syncServer = syncServer;
+        this.discovery = discovery;
+        this.dataDir = dataDir;
+    }
+
+    static Peering start(FerryConfig config, Path dataDir, AssetStore store, ApiToken token) throws IOException {
+        NodeIdentity identity = NodeIdentity.loadOrCreate(dataDir);
+        PeerTable table = new PeerTable(dataDir.resolve("peers.db"));
+        PeerManager peers = new PeerManager(identity, table,
+                PeerManager.Settings.defaults(config.peerListenAddr(), config.name(), config.peers()),
+                Clock.systemUTC(), RequestHandler.NONE);
+        ApiServer sync = null;
+        LanDiscovery discovery = null;
+        try {
+            peers.start();
+            SyncApi api = new SyncApi(peers, store);
+            sync = ApiServer.start("sync API", config.listenAddr(), token, config.requireToken(), 1 << 20, api::register);
+            String url = "http://" + Daemon.urlHost(config.listenAddr().host()) + ":" + sync.port();
+            Daemon.writeAtomically(dataDir.resolve(Daemon.SYNC_URL_FILE), url + "\n");
+            log.info("sync API on {}", url);
+            if (config.mdns()) {
+                discovery = startDiscovery(config, identity.peerId(), peers);
+            }
+            return new Peering(identity, table, peers, sync, discovery, dataDir);
+        } catch (IOException | RuntimeException e) {
+            peers.close();
+            if (sync != null) {
+                sync.close();
+            }
+            table.close();
+            throw e;
+        }
+    }
+
+    private static LanDiscovery startDiscovery(FerryConfig config, PeerId self, PeerManager peers) throws IOException {
+        List<InetAddress> bind = config.mdnsInterfaces().isEmpty()
+                ? multicastInterfaces()
+                : LanDiscovery.resolveInterfaces(config.mdnsInterfaces());
+        if (bind.isEmpty()) {
+            log.info("LAN discovery: no multicast-capable interface is up; discovery is off");
+            return null;
+        }
+        var ad = new LanDiscovery.Advertisement(self.toString(), Protocol.MAJOR, peers.listenPort(), "");
+        return LanDiscovery.start(bind, ad, (DiscoveredPeer p) -> {
+            try {
+                List<String> addrs = p.addresses().stream()
+                        .map(a -> new dev.ferry.config.HostPort(a.getAddress().getHostAddress(), a.getPort()).toString())
+                        .toList();
+                peers.discovered(PeerId.parse(p.peerId()), addrs);
+            } catch (IllegalArgumentException e) {
+                // a malformed announcement: discovery only yields candidates, so it is ignored
+            }
+        });
+    }
+
+    /** IPv4 addresses of the interfaces that are up, not loopback and support multicast. */
+    private static List<InetAddress> multicastInterfaces() throws IOException {
+        List<InetAddress> out = new ArrayList<>();
+        for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (nif.isUp() && !nif.isLoopback() && nif.supportsMulticast()) {
+                for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                    if (a instanceof Inet4Address) {
+                        out.add(a);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    public PeerManager peers() {
+        return peers;
+    }
+
+    public PeerId peerId() {
+        return identity.peerId();
+    }
+
+    public int syncPort() {
+        return syncServer.port();
+    }
+
+    @Override
+    public void close() {
+        if (discovery != null) {
+            discovery.close();
+        }
+        peers.close();
+        syncServer.close();
+        try {
+            table.close();
+            Files.deleteIfExists(dataDir.resolve(Daemon.SYNC_URL_FILE));
+        } catch (IOException e) {
+            log.warn("shutdown: {}", e.getMessage());
+        }
+    }
+}

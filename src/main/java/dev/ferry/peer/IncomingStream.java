@@ -1,0 +1,121 @@
+package dev.ferry.peer;
+
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Protocol;
+import dev.ferry.protocol.ProtocolException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.function.LongConsumer;
+
+/**
+ * The receiving end of a streamed response: Data pieces queue here as the link's reader delivers them and
+ * the consumer reads them as an InputStream. The window is the flow control of docs/protocol.md: the
+ * sender may have at most {@link Protocol#INITIAL_WINDOW} bytes unread here; as the consumer reads, Credit
+ * is granted back in half-window steps. So a slow consumer holds at most one window in memory and stalls
+ * the sender, never the link. Thread-safe between one producer (the link reader) and one consumer.
+ */
+final class IncomingStream extends InputStream {
+    private final ArrayDeque<byte[]> pieces = new ArrayDeque<>();
+    private final LongConsumer grant;
+    private final Runnable onAbandon;
+    private long granted = Protocol.INITIAL_WINDOW;
+    private long received;
+    private long consumedSinceGrant;
+    private int offsetInHead;
+    private boolean ended;
+    private IOException failure;
+    private boolean closed;
+
+    /**
+     * @param grant     sends Credit for that many more bytes
+     * @param onAbandon called when the consumer closes before the end (the link sends Cancel)
+     */
+    IncomingStream(LongConsumer grant, Runnable onAbandon) {
+        this.grant = grant;
+        this.onAbandon = onAbandon;
+    }
+
+    /** Called by the link reader. A sender that overruns its window breaks the protocol. */
+    synchronized void push(byte[] bytes, boolean end) throws ProtocolException {
+        received += bytes.length;
+        if (received > granted) {
+            throw new ProtocolException(ErrorCode.PROTOCOL, "Data beyond the granted window (" + received + " > " + granted + " bytes)");
+        }
+        if (bytes.length > 0 && !closed) {
+            pieces.add(bytes);
+        }
+        ended |= end;
+        notifyAll();
+    }
+
+    synchronized void fail(IOException e) {
+        if (!ended) {
+            failure = e;
+        }
+        notifyAll();
+    }
+
+    synchronized boolean isEnded() {
+        return ended;
+    }
+
+    @Override
+    public synchronized int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public synchronized int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        while (pieces.isEmpty()) {
+            if (ended) {
+                return -1;
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            if (closed) {
+                throw new IOException("stream closed");
+            }
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while reading a peer stream");
+            }
+        }
+        byte[] head = pieces.peek();
+        int n = Math.min(len, head.length - offsetInHead);
+        System.arraycopy(head, offsetInHead, b, off, n);
+        offsetInHead += n;
+        if (offsetInHead == head.length) {
+            pieces.poll();
+            offsetInHead = 0;
+        }
+        consumedSinceGrant += n;
+        if (!ended && consumedSinceGrant >= Protocol.INITIAL_WINDOW / 2) {
+            granted += consumedSinceGrant;
+            grant.accept(consumedSinceGrant);
+            consumedSinceGrant = 0;
+        }
+        return n;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pieces.clear();
+        if (!ended && failure == null) {
+            onAbandon.run();
+        }
+        notifyAll();
+    }
+}

@@ -1,0 +1,31 @@
+package dev.ferry.protocol;
+
+import java.util.List;
+
+/**
+ * Opens a connection (type 0x01): the connecting side says who it is, where it listens, what it can do and
+ * which libraries it has at which revision. Answered by {@link HelloAck}. Immutable.
+ */
+public record Hello(int major, int minor, String peerId, String name, List<String> listenAddrs,
+        List<String> features, List<LibraryState> libraries) implements Message, Handshake {
+
+    public Hello {
+        Check.version(major, minor);
+        Check.text("peer id", peerId, 1, Protocol.MAX_PEER_ID);
+        Check.text("name", name, 0, Protocol.MAX_NAME);
+        listenAddrs = Check.texts("listen address", listenAddrs, Protocol.MAX_LISTEN_ADDRS, 1, Protocol.MAX_LISTEN_ADDR);
+        features = Check.texts("feature", features, Protocol.MAX_FEATURES, 1, Protocol.MAX_FEATURE);
+        libraries = Check.list("library", libraries, Protocol.MAX_LIBRARIES);
+    }
+
+    /** A Hello of this build's version ({@link Protocol#MAJOR}.{@link Protocol#MINOR}). */
+    public static Hello current(String peerId, String name, List<String> listenAddrs, List<String> features,
+            List<LibraryState> libraries) {
+        return new Hello(Protocol.MAJOR, Protocol.MINOR, peerId, name, listenAddrs, features, libraries);
+    }
+
+    @Override
+    public int channel() {
+        return 0;
+    }
+}
