@@ -90,6 +90,7 @@ public final class PeerLink implements AutoCloseable {
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     private final Map<Integer, OutgoingStream> serving = new ConcurrentHashMap<>();
 
+    private volatile Thread readerThread;
     private final long openedAt;
     private volatile long lastReceived;
     private volatile long lastSent;
@@ -128,7 +129,7 @@ public final class PeerLink implements AutoCloseable {
             transport.close();
             throw e;
         }
-        Thread.ofVirtual().name("peer-read-" + link.remoteId().shortForm()).start(link::readLoop);
+        link.readerThread = Thread.ofVirtual().name("peer-read-" + link.remoteId().shortForm()).start(link::readLoop);
         Thread.ofVirtual().name("peer-write-" + link.remoteId().shortForm()).start(link::writeLoop);
         // One Ping at open measures the round-trip time; after that Pings go only on idle links.
         link.pingSentAt = clock.millis();
@@ -167,7 +168,13 @@ public final class PeerLink implements AutoCloseable {
     }
 
     private Handshake expect(Class<? extends Handshake> type) throws IOException {
-        Message m = reader.read();
+        Message m;
+        try {
+            m = reader.read();
+        } catch (ProtocolException e) {
+            writeNow(ErrorMessage.of(0, e.code(), e.getMessage()));
+            throw e;
+        }
         if (m == null) {
             throw new LinkClosedException("peer " + transport.remoteAddress() + " closed the connection during the Hello exchange");
         }
@@ -604,10 +611,36 @@ public final class PeerLink implements AutoCloseable {
                 lastSent = clock.millis();
             }
             writer.flush();
+            transport.shutdownOutput();
+            lingerForReader();
         } catch (IOException | InterruptedException e) {
             // the reader sees the broken connection too and closes the link
         } finally {
             closeTransport();
+        }
+    }
+
+    /**
+     * After the last frame, waits briefly for the peer to close its side. Closing a socket with unread bytes
+     * makes TCP send a reset, which can destroy the Error or Goodbye frame just sent; so the reader keeps
+     * consuming, or if it already stopped (a protocol error), this thread drains for it.
+     */
+    private void lingerForReader() throws InterruptedException {
+        Thread r = readerThread;
+        if (r != null && r.isAlive()) {
+            r.join(1000);
+            return;
+        }
+        try {
+            transport.setReadTimeout(500);
+            InputStream in = transport.in();
+            byte[] sink = new byte[8192];
+            long until = System.nanoTime() + 1_000_000_000L;
+            while (System.nanoTime() < until && in.read(sink) >= 0) {
+                // discard: the link is closed, these bytes mean nothing now
+            }
+        } catch (IOException ignored) {
+            // timed out or the peer closed: either way, done
         }
     }
 

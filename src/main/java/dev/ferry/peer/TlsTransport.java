@@ -45,6 +45,11 @@ public final class TlsTransport implements Transport {
     }
 
     @Override
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
+    @Override
     public void close() throws IOException {
         socket.close();
     }

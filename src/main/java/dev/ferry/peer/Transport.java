@@ -24,4 +24,7 @@ public interface Transport extends Closeable {
 
     /** Sets how long a blocking read may wait (0 = forever); used to bound the Hello exchange. */
     void setReadTimeout(int millis) throws IOException;
+
+    /** Ends this side's sending (TLS close_notify plus FIN) while the peer's bytes can still be read. */
+    void shutdownOutput() throws IOException;
 }

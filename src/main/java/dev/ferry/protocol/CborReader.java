@@ -149,11 +149,16 @@ final class CborReader {
         return out;
     }
 
-    /** Checks that the payload ended with the map: one data item, nothing after it. */
+    /** Checks that the payload ended with the map (one data item, nothing after it) and releases the parser. */
     void end() throws ProtocolException {
         JsonToken t = next();
         if (t != null) {
             throw error("unexpected " + describe(t) + " after the map");
+        }
+        try {
+            parser.close();
+        } catch (IOException e) {
+            throw malformed(e);
         }
     }
 

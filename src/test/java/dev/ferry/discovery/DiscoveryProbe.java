@@ -39,7 +39,7 @@ public final class DiscoveryProbe {
         CountDownLatch found = new CountDownLatch(1);
         long t0 = System.nanoTime();
         var self = new LanDiscovery.Advertisement(peerId, 1, port, "");
-        try (LanDiscovery discovery = LanDiscovery.start(List.of(bind), self, peer -> {
+        LanDiscovery discovery = LanDiscovery.start(List.of(bind), self, peer -> {
             for (InetSocketAddress a : peer.addresses()) {
                 say("FOUND " + peer.peerId() + " " + a.getAddress().getHostAddress() + ":" + a.getPort()
                         + " " + (peer.libraryDigest().isEmpty() ? "-" : peer.libraryDigest()));
@@ -48,7 +48,8 @@ public final class DiscoveryProbe {
             if (wanted == null || wanted.equals(peer.libraryDigest())) {
                 found.countDown();
             }
-        })) {
+        });
+        try {
             say("STARTED " + ms(t0));
             if (digestAfterMs >= 0) {
                 Thread.ofPlatform().daemon().start(() -> {
@@ -69,6 +70,7 @@ public final class DiscoveryProbe {
                 say("FIRST " + ms(t0));
                 Thread.sleep(lingerMs);
             }
+        } finally {
             long c0 = System.nanoTime();
             discovery.close();
             say("CLOSED " + ms(c0));
