@@ -89,6 +89,8 @@ public final class PeerLink implements AutoCloseable {
     private final AtomicInteger nextRequestId = new AtomicInteger(1);
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     private final Map<Integer, OutgoingStream> serving = new ConcurrentHashMap<>();
+    /** Requests this side cancelled: their Response, Data or Error may still cross the Cancel and are ignored. */
+    private final java.util.Set<Integer> cancelled = ConcurrentHashMap.newKeySet();
 
     private volatile Thread readerThread;
     private final long openedAt;
@@ -293,8 +295,30 @@ public final class PeerLink implements AutoCloseable {
         return p.future;
     }
 
+    private void cancel(int channel) {
+        if (cancelled.size() > 10_000) {
+            cancelled.clear(); // a peer that never answers cancelled requests; forgetting only risks closing that link
+        }
+        cancelled.add(channel);
+        sendControl(new Cancel(channel));
+    }
+
+    /** True for a late frame of a request this side cancelled; the last such frame forgets the request. */
+    private boolean lateForCancelled(int channel, boolean last) {
+        if (!cancelled.contains(channel)) {
+            return false;
+        }
+        if (last) {
+            cancelled.remove(channel);
+        }
+        return true;
+    }
+
     private void onResponse(Response r) throws ProtocolException {
         Pending p = pending.get(r.channel());
+        if (p == null && lateForCancelled(r.channel(), r.end() || !r.isOk())) {
+            return;
+        }
         if (p == null || p.stream != null) {
             throw new ProtocolException(ErrorCode.UNEXPECTED,
                     "Response to request " + Integer.toUnsignedString(r.channel()) + " that was never made");
@@ -312,7 +336,7 @@ public final class PeerLink implements AutoCloseable {
         int ch = r.channel();
         p.stream = new IncomingStream(n -> sendControl(new Credit(ch, n)), () -> {
             pending.remove(ch);
-            sendControl(new Cancel(ch));
+            cancel(ch);
         });
         p.future.complete(new Reply(r.body(), p.stream));
     }
@@ -320,7 +344,7 @@ public final class PeerLink implements AutoCloseable {
     private void onData(Data d) throws ProtocolException {
         Pending p = pending.get(d.channel());
         if (p == null || p.stream == null) {
-            if (p == null && d.channel() != 0 && cancelledRecently(d.channel())) {
+            if (p == null && lateForCancelled(d.channel(), d.end())) {
                 return;
             }
             throw new ProtocolException(ErrorCode.UNEXPECTED,
@@ -330,14 +354,6 @@ public final class PeerLink implements AutoCloseable {
         if (d.end()) {
             pending.remove(d.channel());
         }
-    }
-
-    /**
-     * Data may still arrive for a request this side cancelled (it crossed the Cancel on the wire): ids are
-     * handed out in increasing order, so a channel below the next id that is no longer pending was ours.
-     */
-    private boolean cancelledRecently(int channel) {
-        return Integer.compareUnsigned(channel, nextRequestId.get()) < 0;
     }
 
     // ---- requests I serve -----------------------------------------------------------------------------
@@ -502,6 +518,9 @@ public final class PeerLink implements AutoCloseable {
             }
             case ErrorMessage e -> {
                 Pending p = pending.remove(e.channel());
+                if (p == null && lateForCancelled(e.channel(), true)) {
+                    return true;
+                }
                 if (p == null) {
                     throw new ProtocolException(ErrorCode.UNEXPECTED,
                             "Error for request " + Integer.toUnsignedString(e.channel()) + " that was never made");
@@ -671,7 +690,7 @@ public final class PeerLink implements AutoCloseable {
             if (p.stream == null && now >= p.deadline && pending.remove(e.getKey(), p)) {
                 p.future.completeExceptionally(new TimeoutException("no answer from " + remoteId().shortForm() + " within "
                         + settings.requestTimeout().toMillis() + " ms"));
-                sendControl(new Cancel(e.getKey()));
+                cancel(e.getKey());
             }
         }
     }
