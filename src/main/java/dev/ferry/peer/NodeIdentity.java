@@ -145,19 +145,11 @@ public final class NodeIdentity {
     }
 
     private static NodeIdentity load(Path keyFile, Path certFile) throws IOException {
-        PrivateKey key;
-        try (Reader in = Files.newBufferedReader(keyFile, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(in)) {
-            if (!(parser.readObject() instanceof PrivateKeyInfo info)) {
-                throw new IOException(keyFile + " holds no PKCS#8 private key (-----BEGIN PRIVATE KEY-----)");
-            }
-            key = new JcaPEMKeyConverter().getPrivateKey(info);
-        }
+        PrivateKey key = new JcaPEMKeyConverter().getPrivateKey(readPem(keyFile, PrivateKeyInfo.class, "PRIVATE KEY"));
         X509Certificate certificate;
-        try (Reader in = Files.newBufferedReader(certFile, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(in)) {
-            if (!(parser.readObject() instanceof X509CertificateHolder holder)) {
-                throw new IOException(certFile + " holds no certificate (-----BEGIN CERTIFICATE-----)");
-            }
-            certificate = new JcaX509CertificateConverter().getCertificate(holder);
+        try {
+            certificate = new JcaX509CertificateConverter().getCertificate(
+                    readPem(certFile, X509CertificateHolder.class, "CERTIFICATE"));
         } catch (GeneralSecurityException e) {
             throw new IOException(certFile + " holds no usable certificate: " + e.getMessage(), e);
         }
@@ -168,6 +160,20 @@ public final class NodeIdentity {
             throw new IOException(keyFile + " is not the key of " + certFile + "; restore the matching pair");
         }
         return new NodeIdentity(key, certificate);
+    }
+
+    /** The first PEM object in {@code file}, which must be a {@code type} ({@code label} names it for people). */
+    private static <T> T readPem(Path file, Class<T> type, String label) throws IOException {
+        Object object;
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(in)) {
+            object = parser.readObject();
+        } catch (IOException e) {
+            throw new IOException(file + " is not readable PEM: " + e.getMessage(), e);
+        }
+        if (!type.isInstance(object)) {
+            throw new IOException(file + " holds no " + label + " (expected -----BEGIN " + label + "-----)");
+        }
+        return type.cast(object);
     }
 
     /** Signs a random challenge with the key and verifies it with the certificate. */

@@ -39,8 +39,9 @@ import javax.net.ssl.TrustManager;
  *
  * <p>Both ends present their {@link NodeIdentity} certificate and check the other's with a
  * {@link PinnedTrustManager}. Only TLS 1.3 is enabled, AES-128-GCM first (it is hardware-accelerated
- * almost everywhere), no SNI is sent, and every dial gets a fresh {@link SSLContext}, so no session is
- * ever resumed and every handshake checks a certificate.
+ * almost everywhere), and no SNI is sent. Every handshake checks a certificate: each dial gets a fresh
+ * {@link SSLContext}, so our clients never resume a session, and {@link #handshake} refuses a client that
+ * does (resumption would skip the trust manager, and with it a {@link PeerTrust} that may have changed).
  *
  * <p>In TLS 1.3 the client finishes its handshake before the server has judged the client's certificate.
  * So that {@link #connect} fails when the server refuses us, rather than the first read after it, the
@@ -164,8 +165,8 @@ public final class PeerTls {
             try {
                 raw.connect(address, (int) Math.max(1, timeout.toMillis()));
             } catch (SocketTimeoutException e) {
-                throw timedOut("connecting to " + peer, timeout);
-            } catch (ConnectException e) {
+                throw (SocketTimeoutException) timedOut("connecting to " + peer, timeout).initCause(e);
+            } catch (IOException e) {
                 throw (ConnectException) new ConnectException("cannot connect to " + peer + ": " + e.getMessage()).initCause(e);
             }
             PinnedTrustManager trustManager = PinnedTrustManager.outgoing(address, expected, clock);

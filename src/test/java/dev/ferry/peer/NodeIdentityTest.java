@@ -125,6 +125,9 @@ class NodeIdentityTest {
         Files.writeString(cert, "not a certificate\n");
         IOException e = assertThrows(IOException.class, () -> NodeIdentity.loadOrCreate(dataDir));
         assertTrue(e.getMessage().contains(cert.toString()), e.getMessage());
+        Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB!!!\n-----END CERTIFICATE-----\n");
+        IOException broken = assertThrows(IOException.class, () -> NodeIdentity.loadOrCreate(dataDir));
+        assertTrue(broken.getMessage().contains(cert.toString()), broken.getMessage());
     }
 
     @Test
