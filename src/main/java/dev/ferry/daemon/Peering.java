@@ -6,6 +6,7 @@ import dev.ferry.api.SyncApi;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.discovery.DiscoveredPeer;
 import dev.ferry.discovery.LanDiscovery;
+import dev.ferry.peer.DiagnosticHandler;
 import dev.ferry.peer.NodeIdentity;
 import dev.ferry.peer.PeerId;
 import dev.ferry.peer.PeerManager;
@@ -54,7 +55,7 @@ public final class Peering implements AutoCloseable {
         PeerTable table = new PeerTable(dataDir.resolve("peers.db"));
         PeerManager peers = new PeerManager(identity, table,
                 PeerManager.Settings.defaults(config.peerListenAddr(), config.name(), config.peers()),
-                Clock.systemUTC(), RequestHandler.NONE);
+                Clock.systemUTC(), new DiagnosticHandler(RequestHandler.NONE));
         ApiServer sync = null;
         LanDiscovery discovery = null;
         try {

@@ -435,15 +435,18 @@ public final class PeerLink implements AutoCloseable {
             if (!sendControl(new Response(channel, Response.OK, head, false))) {
                 throw new LinkClosedException(closedMessage());
             }
-            byte[] buf = new byte[Protocol.RECOMMENDED_CHUNK];
             while (true) {
-                long allowed = out.await(buf.length, closed);
+                long allowed = out.await(Protocol.RECOMMENDED_CHUNK, closed);
                 if (allowed == 0) {
                     return; // cancelled by the requester, or the link closed
                 }
-                int n = in.readNBytes(buf, 0, (int) allowed);
+                // A fresh array per piece: it is queued for the writer, so it cannot be reused here.
+                byte[] piece = new byte[(int) allowed];
+                int n = in.readNBytes(piece, 0, piece.length);
                 boolean end = n < allowed; // readNBytes returns short only at the end of the stream
-                byte[] piece = java.util.Arrays.copyOf(buf, n);
+                if (end) {
+                    piece = java.util.Arrays.copyOf(piece, n);
+                }
                 out.spend(n);
                 if (!sendData(new Data(channel, piece, end))) {
                     throw new LinkClosedException(closedMessage());
