@@ -38,6 +38,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMException;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -145,7 +146,12 @@ public final class NodeIdentity {
     }
 
     private static NodeIdentity load(Path keyFile, Path certFile) throws IOException {
-        PrivateKey key = new JcaPEMKeyConverter().getPrivateKey(readPem(keyFile, PrivateKeyInfo.class, "PRIVATE KEY"));
+        PrivateKey key;
+        try {
+            key = new JcaPEMKeyConverter().getPrivateKey(readPem(keyFile, PrivateKeyInfo.class, "PRIVATE KEY"));
+        } catch (PEMException e) {
+            throw new IOException(keyFile + " holds no usable private key: " + e.getMessage(), e);
+        }
         X509Certificate certificate;
         try {
             certificate = new JcaX509CertificateConverter().getCertificate(
@@ -167,7 +173,7 @@ public final class NodeIdentity {
         Object object;
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(in)) {
             object = parser.readObject();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // BouncyCastle reports bad base64 with a runtime exception
             throw new IOException(file + " is not readable PEM: " + e.getMessage(), e);
         }
         if (!type.isInstance(object)) {
