@@ -98,7 +98,11 @@ final class IngestForm {
         sawFile = true;
         partFileName = baseName(part.getName());
         partContentType = part.getContentType();
-        in.transferTo(writer);
+        // The multipart stream hands out small pieces; batching them into 1 MiB writes cuts the hashing calls
+        // and write syscalls per GiB by a factor of a hundred.
+        java.io.BufferedOutputStream batched = new java.io.BufferedOutputStream(writer, 1 << 20);
+        in.transferTo(batched);
+        batched.flush();
     }
 
     private void readField(FileItemInput part, String name, InputStream in) throws IOException {

@@ -714,6 +714,11 @@ public final class PeerLink implements AutoCloseable {
     }
 
     private void shutdown(Message last, String reason) {
+        // Decide the reason before any frame goes out: the peer's reaction to our last frame must not win the race.
+        boolean first = closed.compareAndSet(false, true);
+        if (first) {
+            closeReason = reason;
+        }
         lock.lock();
         try {
             if (!closing) {
@@ -729,8 +734,7 @@ public final class PeerLink implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (closed.compareAndSet(false, true)) {
-            closeReason = reason;
+        if (first) {
             LinkClosedException ex = new LinkClosedException(closedMessage());
             pending.values().forEach(p -> {
                 if (p.stream != null) {
