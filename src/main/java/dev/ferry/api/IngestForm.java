@@ -2,85 +2,86 @@ package dev.ferry.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.ferry.store.AssetMetadata;
-import dev.ferry.store.AssetStore;
 import dev.ferry.store.BlobWriter;
 import dev.ferry.store.ContentHash;
 import dev.ferry.store.UploadTooLargeException;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
-import org.apache.commons.fileupload2.core.FileItemInput;
-import org.apache.commons.fileupload2.core.FileItemInputIterator;
-import org.apache.commons.fileupload2.core.FileUploadException;
-import org.apache.commons.fileupload2.jakarta.servlet5.JakartaServletFileUpload;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.server.MultiPartParser;
 
 /**
  * Reads an ingest or push request: a multipart/form-data body with one {@code file} part and text fields
  * ({@code mime_type}, {@code application}, {@code tags}, {@code user}, {@code file_name}; a push adds
- * {@code hash} and {@code created_at}). Parts are read in whatever order they come, the file streamed
- * straight into a {@link BlobWriter}, so the seed's {@code -F file=@photo.jpg -F mime_type=image/jpeg}
- * (file first) works and nothing is held in memory. Any problem is an {@link ApiException} naming the
- * field; the caller's writer is then closed, which deletes the partial temp file.
+ * {@code hash} and {@code created_at}). The body is fed in large chunks to Jetty's streaming multipart parser,
+ * which finds part boundaries with a Boyer-Moore-Horspool search; the file part's bytes go straight from the
+ * request buffer into the {@link BlobWriter}, in whatever order the parts come, so the seed's
+ * {@code -F file=@photo.jpg -F mime_type=image/jpeg} (file first) works and nothing is held in memory.
+ * Any problem is an {@link ApiException} naming the field; the caller's writer is then closed, which
+ * deletes the partial temp file. Not thread-safe: one per request.
  */
 final class IngestForm {
     static final int MAX_FIELD_BYTES = 64 * 1024;
+    private static final int READ_CHUNK = 1 << 20;
     private static final Pattern MIME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\\s*;.*)?");
     private static final Set<String> INGEST_FIELDS = Set.of("file", "mime_type", "application", "tags", "user", "file_name");
     private static final Set<String> PUSH_FIELDS = Set.of("file", "mime_type", "application", "tags", "user", "file_name",
             "hash", "created_at");
 
-    final BlobWriter writer;
+    private final BlobWriter writer;
+    private final Set<String> allowed;
     private final Map<String, String> fields = new LinkedHashMap<>();
     private String partFileName;
     private String partContentType;
     private boolean sawFile;
 
-    private IngestForm(BlobWriter writer) {
+    private IngestForm(BlobWriter writer, Set<String> allowed) {
         this.writer = writer;
+        this.allowed = allowed;
     }
 
     /** Streams the request into {@code writer} and returns the parsed form; the writer stays open. */
-    static IngestForm read(HttpServletRequest req, AssetStore store, BlobWriter writer, boolean push) throws IOException {
-        if (!JakartaServletFileUpload.isMultipartContent(req)) {
-            throw ApiException.badRequest("expected a multipart/form-data body with a 'file' part (curl -F file=@PATH -F mime_type=TYPE)");
-        }
-        IngestForm form = new IngestForm(writer);
-        Set<String> allowed = push ? PUSH_FIELDS : INGEST_FIELDS;
+    static IngestForm read(HttpServletRequest req, BlobWriter writer, boolean push) throws IOException {
+        String boundary = boundaryOf(req.getContentType());
+        IngestForm form = new IngestForm(writer, push ? PUSH_FIELDS : INGEST_FIELDS);
+        Parts parts = form.new Parts();
+        MultiPartParser parser = new MultiPartParser(parts, boundary);
+        byte[] chunk = new byte[READ_CHUNK];
+        InputStream in = req.getInputStream();
         try {
-            FileItemInputIterator parts = new JakartaServletFileUpload<>().getItemIterator(req);
-            while (parts.hasNext()) {
-                FileItemInput part = parts.next();
-                String name = part.getFieldName();
-                if (name == null || !allowed.contains(name)) {
-                    throw ApiException.badRequest("unknown multipart field '" + name + "'; expected " + new java.util.TreeSet<>(allowed));
+            while (!parser.isState(MultiPartParser.State.END)) {
+                int n = in.read(chunk);
+                if (n < 0) {
+                    parser.parse(ByteBuffer.allocate(0), true);
+                    break;
                 }
-                // Not try-with-resources: after a cut-off body the part stream's close() rethrows the very
-                // exception its read threw, and suppressing an exception into itself is an error.
-                InputStream in = part.getInputStream();
-                try {
-                    if (name.equals("file")) {
-                        form.readFile(part, in);
-                    } else {
-                        form.readField(part, name, in);
-                    }
-                } finally {
-                    closeQuietly(in);
-                }
+                parser.parse(ByteBuffer.wrap(chunk, 0, n), false);
+                parts.rethrow();
             }
         } catch (UploadTooLargeException e) {
             throw new ApiException(413, e.getMessage());
-        } catch (FileUploadException e) {
-            throw ApiException.badRequest("malformed multipart body: " + rootMessage(e));
         } catch (IOException e) {
             // The body ended early or the client went away: nothing of this upload is kept.
-            throw ApiException.badRequest("the upload was cut off before the multipart body ended (" + rootMessage(e) + ")");
+            throw ApiException.badRequest("the upload was cut off before the multipart body ended (" + e.getMessage() + ")");
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            throw ApiException.badRequest("malformed multipart body: " + e.getMessage());
+        }
+        parts.rethrow();
+        if (!parser.isState(MultiPartParser.State.END)) {
+            throw ApiException.badRequest("the upload was cut off before the multipart body ended");
         }
         if (!form.sawFile) {
             throw ApiException.badRequest("missing multipart field 'file' (curl -F file=@PATH)");
@@ -88,39 +89,136 @@ final class IngestForm {
         return form;
     }
 
-    private void readFile(FileItemInput part, InputStream in) throws IOException {
-        if (sawFile) {
-            throw ApiException.badRequest("only one 'file' part per request");
+    private static String boundaryOf(String contentType) {
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+            throw ApiException.badRequest("expected a multipart/form-data body with a 'file' part (curl -F file=@PATH -F mime_type=TYPE)");
         }
-        if (part.isFormField()) {
-            throw ApiException.badRequest("field 'file' must be a file upload (curl -F file=@PATH), not a text value");
+        Map<String, String> params = new HashMap<>();
+        HttpField.getValueParameters(contentType, params);
+        String boundary = params.get("boundary");
+        if (boundary == null || boundary.isEmpty() || boundary.length() > 200) {
+            throw ApiException.badRequest("the multipart/form-data Content-Type has no usable boundary parameter");
         }
-        sawFile = true;
-        partFileName = baseName(part.getName());
-        partContentType = part.getContentType();
-        // The multipart stream hands out small pieces; batching them into 1 MiB writes cuts the hashing calls
-        // and write syscalls per GiB by a factor of a hundred.
-        java.io.BufferedOutputStream batched = new java.io.BufferedOutputStream(writer, 1 << 20);
-        in.transferTo(batched);
-        batched.flush();
+        return boundary;
     }
 
-    private void readField(FileItemInput part, String name, InputStream in) throws IOException {
-        if (!part.isFormField()) {
-            throw ApiException.badRequest("field '" + name + "' must be a text value, not a file");
+    /**
+     * Receives the parser's callbacks. A problem is recorded and parsing stops (returning true); {@link #rethrow}
+     * then raises it on the request thread, because the callbacks may not throw checked exceptions.
+     */
+    private final class Parts implements MultiPartParser.Handler {
+        private final Map<String, String> headers = new HashMap<>();
+        private String name;
+        private boolean isFile;
+        private ByteArrayOutputStream text;
+        private RuntimeException problem;
+        private IOException ioProblem;
+
+        void rethrow() throws IOException {
+            if (ioProblem != null) {
+                throw ioProblem;
+            }
+            if (problem != null) {
+                throw problem;
+            }
         }
-        if (fields.containsKey(name)) {
-            throw ApiException.badRequest("field '" + name + "' is given more than once");
+
+        private boolean fail(RuntimeException e) {
+            if (problem == null && ioProblem == null) {
+                problem = e;
+            }
+            return true;
         }
-        byte[] bytes = in.readNBytes(MAX_FIELD_BYTES + 1);
-        if (bytes.length > MAX_FIELD_BYTES) {
-            throw ApiException.badRequest("field '" + name + "' is longer than " + MAX_FIELD_BYTES + " bytes");
+
+        @Override
+        public void startPart() {
+            headers.clear();
+            name = null;
+            text = null;
         }
-        String value = new String(bytes, StandardCharsets.UTF_8).trim();
-        if (value.isEmpty()) {
-            throw ApiException.badRequest("field '" + name + "' is empty; leave it out instead");
+
+        @Override
+        public void parsedField(String field, String value) {
+            headers.put(field.toLowerCase(Locale.ROOT), value);
         }
-        fields.put(name, value);
+
+        @Override
+        public boolean headerComplete() {
+            if (problem != null || ioProblem != null) {
+                return true;
+            }
+            String disposition = headers.get("content-disposition");
+            if (disposition == null) {
+                return fail(ApiException.badRequest("a multipart part has no Content-Disposition header"));
+            }
+            Map<String, String> params = new HashMap<>();
+            HttpField.getValueParameters(disposition, params);
+            name = params.get("name");
+            String fileName = params.get("filename");
+            isFile = fileName != null;
+            if (name == null || !allowed.contains(name)) {
+                return fail(ApiException.badRequest("unknown multipart field '" + name + "'; expected " + new TreeSet<>(allowed)));
+            }
+            if (name.equals("file")) {
+                if (sawFile) {
+                    return fail(ApiException.badRequest("only one 'file' part per request"));
+                }
+                if (!isFile) {
+                    return fail(ApiException.badRequest("field 'file' must be a file upload (curl -F file=@PATH), not a text value"));
+                }
+                sawFile = true;
+                partFileName = baseName(fileName);
+                partContentType = headers.get("content-type");
+                return false;
+            }
+            if (isFile) {
+                return fail(ApiException.badRequest("field '" + name + "' must be a text value, not a file"));
+            }
+            if (fields.containsKey(name)) {
+                return fail(ApiException.badRequest("field '" + name + "' is given more than once"));
+            }
+            text = new ByteArrayOutputStream();
+            return false;
+        }
+
+        @Override
+        public boolean content(ByteBuffer buffer, boolean last) {
+            if (problem != null || ioProblem != null) {
+                return true;
+            }
+            if (name == null) {
+                return false; // preamble
+            }
+            if (name.equals("file")) {
+                try {
+                    writer.write(buffer);
+                } catch (IOException e) {
+                    ioProblem = e;
+                    return true;
+                }
+                return false;
+            }
+            if (text.size() + buffer.remaining() > MAX_FIELD_BYTES) {
+                return fail(ApiException.badRequest("field '" + name + "' is longer than " + MAX_FIELD_BYTES + " bytes"));
+            }
+            text.write(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
+            buffer.position(buffer.limit());
+            if (last) {
+                String value = text.toString(StandardCharsets.UTF_8).trim();
+                if (value.isEmpty()) {
+                    return fail(ApiException.badRequest("field '" + name + "' is empty; leave it out instead"));
+                }
+                fields.put(name, value);
+            }
+            return false;
+        }
+
+        @Override
+        public void earlyEOF() {
+            if (problem == null && ioProblem == null) {
+                ioProblem = new IOException("the body ended inside a part");
+            }
+        }
     }
 
     AssetMetadata metadata() {
@@ -164,7 +262,7 @@ final class IngestForm {
         throw ApiException.badRequest("field 'created_at' must be milliseconds since the epoch, got '" + t + "'");
     }
 
-    /** Tags as a JSON array ({@code ["a","b"]}) or comma-separated ({@code a,b}). */
+    /** Tags as a JSON array ({@code ["a","b"]}) or comma-separated ({@code a,b}); {@code what} names the source in errors. */
     static List<String> tags(String what, String raw) {
         if (raw == null) {
             return List.of();
@@ -192,27 +290,11 @@ final class IngestForm {
         return clean;
     }
 
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException | RuntimeException ignored) {
-            // the read that failed already says what went wrong
-        }
-    }
-
     private static String baseName(String name) {
         if (name == null || name.isBlank()) {
             return null;
         }
         String n = name.replace('\\', '/');
         return n.substring(n.lastIndexOf('/') + 1);
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

@@ -80,7 +80,7 @@ public final class StoreApi {
         Params.onlyKnown(ctx, Set.of());
         uploadsInFlight.incrementAndGet();
         try (BlobWriter writer = store.newWriter()) {
-            IngestForm form = IngestForm.read(ctx.req(), store, writer, push);
+            IngestForm form = IngestForm.read(ctx.req(), writer, push);
             String expected = form.expectedHash();
             if (push && expected == null) {
                 throw ApiException.badRequest("missing field 'hash': a push names the hash its bytes must have");

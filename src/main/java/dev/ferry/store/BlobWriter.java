@@ -19,10 +19,13 @@ import java.security.NoSuchAlgorithmException;
 public final class BlobWriter extends OutputStream {
     private final Path temp;
     private final FileChannel channel;
-    private final MessageDigest digest;
+    private final PipelinedDigest digest;
     private final long limit;
+    static final int BATCH = 1 << 20;
+    private final ByteBuffer batch = ByteBuffer.allocate(BATCH);
     private long size;
     private boolean finished;
+    private String hash;
     private boolean closed;
 
     BlobWriter(Path temp, long limit) throws IOException {
@@ -30,7 +33,7 @@ public final class BlobWriter extends OutputStream {
         this.limit = limit;
         this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
-            this.digest = MessageDigest.getInstance("SHA-256");
+            this.digest = new PipelinedDigest(MessageDigest.getInstance("SHA-256"));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks SHA-256", e);
         }
@@ -43,18 +46,39 @@ public final class BlobWriter extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        write(ByteBuffer.wrap(b, off, len));
+    }
+
+    /**
+     * Appends the buffer's remaining bytes. They are gathered into {@link #BATCH}-byte batches, each hashed and
+     * written with one call, so the small pieces an HTTP body arrives in cost few system calls.
+     */
+    public void write(ByteBuffer buf) throws IOException {
         if (finished) {
             throw new IOException("blob writer already finished");
         }
-        if (size + len > limit) {
+        if (size + buf.remaining() > limit) {
             throw new UploadTooLargeException(limit);
         }
-        digest.update(b, off, len);
-        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        size += buf.remaining();
         while (buf.hasRemaining()) {
-            channel.write(buf);
+            int n = Math.min(batch.remaining(), buf.remaining());
+            ByteBuffer slice = buf.slice(buf.position(), n);
+            batch.put(slice);
+            buf.position(buf.position() + n);
+            if (!batch.hasRemaining()) {
+                flushBatch();
+            }
         }
-        size += len;
+    }
+
+    private void flushBatch() throws IOException {
+        batch.flip();
+        digest.update(batch.array(), 0, batch.limit());
+        while (batch.hasRemaining()) {
+            channel.write(batch);
+        }
+        batch.clear();
     }
 
     public long size() {
@@ -64,11 +88,13 @@ public final class BlobWriter extends OutputStream {
     /** Flushes the bytes to disk and returns the hex SHA-256; the temp file stays until commit or close. */
     String finish() throws IOException {
         if (!finished) {
+            flushBatch();
             channel.force(false);
             channel.close();
             finished = true;
+            hash = ContentHash.hex(digest.finish());
         }
-        return ContentHash.hex(digest.digest());
+        return hash;
     }
 
     Path tempPath() {
@@ -82,6 +108,7 @@ public final class BlobWriter extends OutputStream {
             return;
         }
         closed = true;
+        digest.abandon();
         try {
             channel.close();
         } finally {

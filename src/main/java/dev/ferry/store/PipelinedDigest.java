@@ -1,0 +1,131 @@
+package dev.ferry.store;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.security.MessageDigest;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * SHA-256 of a long upload computed on a second thread while the request thread goes on receiving and writing,
+ * so that on a multi-core machine hashing overlaps I/O instead of adding to it. Small uploads are hashed
+ * inline: the hand-off only starts once {@link #INLINE_BYTES} have been seen, and the digest's byte order is
+ * kept because the inline part is done before the first piece is queued. Memory is bounded: at most
+ * {@link #DEPTH} pieces of at most {@link #PIECE} bytes wait for the hasher, and their arrays are reused.
+ * Not thread-safe: one producer (the writer of one upload).
+ */
+final class PipelinedDigest {
+    static final int INLINE_BYTES = 4 << 20;
+    static final int PIECE = 1 << 20;
+    static final int DEPTH = 4;
+    private static final byte[] END = new byte[0];
+
+    private final MessageDigest digest;
+    private long seen;
+    private BlockingQueue<Piece> queue;
+    private BlockingQueue<byte[]> free;
+    private Thread hasher;
+    private volatile Throwable failure;
+
+    private record Piece(byte[] bytes, int length) {}
+
+    PipelinedDigest(MessageDigest digest) {
+        this.digest = digest;
+    }
+
+    /** Hashes {@code b[off, off+len)}; once hand-off has started, the bytes are copied, so the caller may reuse {@code b}. */
+    void update(byte[] b, int off, int len) throws IOException {
+        seen += len;
+        if (hasher == null && seen <= INLINE_BYTES) {
+            digest.update(b, off, len);
+            return;
+        }
+        if (hasher == null) {
+            start();
+        }
+        while (len > 0) {
+            byte[] piece = take(free);
+            int n = Math.min(piece.length, len);
+            System.arraycopy(b, off, piece, 0, n);
+            put(new Piece(piece, n));
+            off += n;
+            len -= n;
+        }
+    }
+
+    private void start() {
+        queue = new ArrayBlockingQueue<>(DEPTH);
+        free = new ArrayBlockingQueue<>(DEPTH + 1);
+        for (int i = 0; i <= DEPTH; i++) {
+            free.add(new byte[PIECE]);
+        }
+        hasher = Thread.ofPlatform().daemon().name("blob-hasher").start(() -> {
+            try {
+                while (true) {
+                    Piece p = queue.take();
+                    if (p.bytes() == END) {
+                        return;
+                    }
+                    digest.update(p.bytes(), 0, p.length());
+                    free.add(p.bytes());
+                }
+            } catch (InterruptedException e) {
+                failure = e;
+            } catch (Throwable t) {
+                failure = t;
+            }
+        });
+    }
+
+    /** Waits for the hasher and returns the digest. */
+    byte[] finish() throws IOException {
+        if (hasher != null) {
+            put(new Piece(END, 0));
+            try {
+                hasher.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while hashing");
+            }
+            if (failure != null) {
+                throw new IOException("hashing failed", failure);
+            }
+        }
+        return digest.digest();
+    }
+
+    /** Stops the hasher without a result (the upload was abandoned). */
+    void abandon() {
+        if (hasher != null && hasher.isAlive()) {
+            hasher.interrupt();
+        }
+    }
+
+    private void put(Piece p) throws IOException {
+        try {
+            while (!queue.offer(p, 1, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!hasher.isAlive()) {
+                    throw new IOException("hasher stopped", failure);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while hashing");
+        }
+    }
+
+    private byte[] take(BlockingQueue<byte[]> q) throws IOException {
+        try {
+            byte[] b;
+            while ((b = q.poll(1, java.util.concurrent.TimeUnit.SECONDS)) == null) {
+                if (!hasher.isAlive()) {
+                    throw new IOException("hasher stopped", failure);
+                }
+            }
+            return b;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while hashing");
+        }
+    }
+}
