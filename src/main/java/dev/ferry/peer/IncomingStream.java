@@ -16,10 +16,16 @@ import java.util.function.LongConsumer;
  * the sender, never the link. Thread-safe between one producer (the link reader) and one consumer.
  */
 final class IncomingStream extends InputStream {
+    /**
+     * The window this receiver keeps open. The protocol starts every stream at {@link Protocol#INITIAL_WINDOW};
+     * one MiB in flight is less than a fast link moves during a Credit round trip, so the receiver at once
+     * grants the rest of this larger window (a receiver's choice the protocol allows).
+     */
+    static final long WINDOW = 8L << 20;
     private final ArrayDeque<byte[]> pieces = new ArrayDeque<>();
     private final LongConsumer grant;
     private final Runnable onAbandon;
-    private long granted = Protocol.INITIAL_WINDOW;
+    private long granted = WINDOW;
     private long received;
     private long consumedSinceGrant;
     private int offsetInHead;
@@ -34,6 +40,7 @@ final class IncomingStream extends InputStream {
     IncomingStream(LongConsumer grant, Runnable onAbandon) {
         this.grant = grant;
         this.onAbandon = onAbandon;
+        grant.accept(WINDOW - Protocol.INITIAL_WINDOW);
     }
 
     /** Called by the link reader. A sender that overruns its window breaks the protocol. */
@@ -98,7 +105,7 @@ final class IncomingStream extends InputStream {
             offsetInHead = 0;
         }
         consumedSinceGrant += n;
-        if (!ended && consumedSinceGrant >= Protocol.INITIAL_WINDOW / 2) {
+        if (!ended && consumedSinceGrant >= WINDOW / 4) {
             granted += consumedSinceGrant;
             grant.accept(consumedSinceGrant);
             consumedSinceGrant = 0;

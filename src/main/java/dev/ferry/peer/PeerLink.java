@@ -58,6 +58,8 @@ import org.slf4j.LoggerFactory;
 public final class PeerLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerLink.class);
     private static final int DATA_QUEUE = 16;
+    /** Size of the Data pieces this side streams (experiment knob: ferry.stream.piece). */
+    static final int STREAM_PIECE = Integer.getInteger("ferry.stream.piece", Protocol.RECOMMENDED_CHUNK);
     private static final int CONTROL_QUEUE = 10_000;
 
     /** Told once when the link is closed, whatever the cause. */
@@ -436,7 +438,7 @@ public final class PeerLink implements AutoCloseable {
                 throw new LinkClosedException(closedMessage());
             }
             while (true) {
-                long allowed = out.await(Protocol.RECOMMENDED_CHUNK, closed);
+                long allowed = out.await(STREAM_PIECE, closed);
                 if (allowed == 0) {
                     return; // cancelled by the requester, or the link closed
                 }

@@ -129,6 +129,25 @@ class PeerNetworkTest {
     }
 
     @Test
+    void takenPeerPortFallsBackToAnEphemeralOneThatIsAnnounced() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        dev.ferry.config.HostPort fixed = new dev.ferry.config.HostPort("127.0.0.1", port);
+        dev.ferry.config.HostPort ephemeral = new dev.ferry.config.HostPort("127.0.0.1", 0);
+        try (TestNode a = TestNode.start(TestNode.baseConfig(dir.resolve("a")).withPeering(ephemeral, fixed, false, List.of(), "a"));
+                TestNode b = TestNode.start(TestNode.baseConfig(dir.resolve("b")).withPeering(ephemeral, fixed, false, List.of(), "b"))) {
+            assertEquals(port, a.daemon.peering().peers().listenPort());
+            int bPort = b.daemon.peering().peers().listenPort();
+            assertTrue(bPort != port && bPort > 0, "b listens elsewhere: " + bPort);
+            assertEquals(List.of("127.0.0.1:" + bPort), texts(b.sync().get("/status").data().path("listen_addresses")));
+            a.sync().postJson("/peers", "{\"address\": \"127.0.0.1:" + bPort + "\"}");
+            await("a reaches b on the announced port", () -> connected(a, b));
+        }
+    }
+
+    @Test
     void knownPeersAndTheirAddressesSurviveARestart() throws Exception {
         String aId;
         String aAddr;
