@@ -21,13 +21,16 @@ public final class SyncApi {
     private final PeerManager peers;
     private final AssetStore store;
     private final long startedAt = System.currentTimeMillis();
+    private final LibraryApi libraries;
 
-    public SyncApi(PeerManager peers, AssetStore store) {
+    public SyncApi(PeerManager peers, AssetStore store, dev.ferry.sync.SyncEngine engine) {
         this.peers = peers;
         this.store = store;
+        this.libraries = new LibraryApi(engine, peers);
     }
 
     public void register(Javalin app) {
+        libraries.register(app);
         app.get("/status", this::status);
         app.get("/peers", this::listPeers);
         app.post("/peers", this::addPeer);
@@ -54,7 +57,7 @@ public final class SyncApi {
             storeHealth.put("error", e.getMessage());
         }
         data.put("store", storeHealth);
-        data.put("library_count", 0);
+        data.put("library_count", libraries.count());
         ctx.json(Json.success(data));
     }
 

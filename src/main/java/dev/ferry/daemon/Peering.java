@@ -13,7 +13,9 @@ import dev.ferry.peer.PeerManager;
 import dev.ferry.peer.PeerTable;
 import dev.ferry.peer.RequestHandler;
 import dev.ferry.protocol.Protocol;
+import dev.ferry.library.LibraryStore;
 import dev.ferry.store.AssetStore;
+import dev.ferry.sync.SyncEngine;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -40,8 +42,13 @@ public final class Peering implements AutoCloseable {
     private final LanDiscovery discovery;
     private final Path dataDir;
 
+    private final SyncEngine engine;
+    private final LibraryStore libraries;
+
     private Peering(NodeIdentity identity, PeerTable table, PeerManager peers, ApiServer syncServer,
-            LanDiscovery discovery, Path dataDir) {
+            LanDiscovery discovery, Path dataDir, SyncEngine engine, LibraryStore libraries) {
+        this.engine = engine;
+        this.libraries = libraries;
         this.identity = identity;
         this.table = table;
         this.peers = peers;
@@ -53,14 +60,20 @@ public final class Peering implements AutoCloseable {
     static Peering start(FerryConfig config, Path dataDir, AssetStore store, ApiToken token) throws IOException {
         NodeIdentity identity = NodeIdentity.loadOrCreate(dataDir);
         PeerTable table = new PeerTable(dataDir.resolve("peers.db"));
+        // The engine needs the manager and the manager needs the engine's handler: tie the knot with a reference.
+        java.util.concurrent.atomic.AtomicReference<RequestHandler> handler = new java.util.concurrent.atomic.AtomicReference<>(RequestHandler.NONE);
         PeerManager peers = new PeerManager(identity, table,
                 PeerManager.Settings.defaults(config.peerListenAddr(), config.name(), config.peers()),
-                Clock.systemUTC(), new DiagnosticHandler(RequestHandler.NONE));
+                Clock.systemUTC(), new DiagnosticHandler((link, method, body, r) -> handler.get().handle(link, method, body, r)));
+        LibraryStore libraries = new LibraryStore(dataDir.resolve("libraries.db"));
+        SyncEngine engine = new SyncEngine(libraries, store, peers, Clock.systemUTC(), config.fullScanInterval());
+        handler.set(engine);
         ApiServer sync = null;
         LanDiscovery discovery = null;
         try {
+            engine.start();
             peers.start();
-            SyncApi api = new SyncApi(peers, store);
+            SyncApi api = new SyncApi(peers, store, engine);
             sync = ApiServer.start("sync API", config.listenAddr(), token, config.requireToken(), 1 << 20, api::register);
             String url = "http://" + Daemon.urlHost(config.listenAddr().host()) + ":" + sync.port();
             Daemon.writeAtomically(dataDir.resolve(Daemon.SYNC_URL_FILE), url + "\n");
@@ -68,9 +81,11 @@ public final class Peering implements AutoCloseable {
             if (config.mdns()) {
                 discovery = startDiscovery(config, identity.peerId(), peers);
             }
-            return new Peering(identity, table, peers, sync, discovery, dataDir);
+            return new Peering(identity, table, peers, sync, discovery, dataDir, engine, libraries);
         } catch (IOException | RuntimeException e) {
+            engine.close();
             peers.close();
+            libraries.close();
             if (sync != null) {
                 sync.close();
             }
@@ -115,6 +130,10 @@ public final class Peering implements AutoCloseable {
         return out;
     }
 
+    public SyncEngine engine() {
+        return engine;
+    }
+
     public PeerManager peers() {
         return peers;
     }
@@ -132,9 +151,11 @@ public final class Peering implements AutoCloseable {
         if (discovery != null) {
             discovery.close();
         }
+        engine.close();
         peers.close();
         syncServer.close();
         try {
+            libraries.close();
             table.close();
             Files.deleteIfExists(dataDir.resolve(Daemon.SYNC_URL_FILE));
         } catch (IOException e) {

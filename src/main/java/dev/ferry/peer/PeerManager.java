@@ -79,6 +79,10 @@ public final class PeerManager implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final List<java.util.function.Consumer<PeerLink>> openListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile java.util.function.Function<PeerId, List<dev.ferry.protocol.LibraryState>> libraryStates = id -> List.of();
+    /** Methods an authenticated but unknown peer may call: the ones by which it proves a capability. */
+    private static final java.util.Set<String> OPEN_METHODS = java.util.Set.of("library.join");
     private volatile SSLServerSocket server;
     private volatile List<String> advertised = List.of();
     private volatile boolean running;
@@ -94,6 +98,27 @@ public final class PeerManager implements AutoCloseable {
 
     public PeerId localId() {
         return identity.peerId();
+    }
+
+    /** Connects to a peer at one of {@code addresses} proving {@code id}, recording it as known; returns the link. */
+    public PeerLink connectKnown(PeerId id, List<String> addresses, String source) throws IOException {
+        Optional<PeerLink> existing = link(id);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        IOException last = new IOException("no address to try");
+        for (String a : addresses) {
+            try {
+                PeerLink l = dial(resolve(HostPort.parse(a)), id);
+                table.remember(id, addresses, source, clock.millis());
+                register(l);
+                dialer(id);
+                return link(id).orElse(l);
+            } catch (IOException | IllegalArgumentException e) {
+                last = e instanceof IOException io ? io : new IOException(e.getMessage());
+            }
+        }
+        throw last;
     }
 
     /** Binds the listener (falling back to an ephemeral port when the configured one is taken) and starts dialling. */
@@ -137,8 +162,24 @@ public final class PeerManager implements AutoCloseable {
         return advertised;
     }
 
-    private Hello hello() {
-        return Hello.current(localId().toString(), settings.name(), advertised, FEATURES, List.of());
+    private Hello hello(PeerId remote) {
+        return Hello.current(localId().toString(), settings.name(), advertised, FEATURES, libraryStates.apply(remote));
+    }
+
+    /** What this node says in Hello about the libraries it shares with a given peer. */
+    public void setLibraryStates(java.util.function.Function<PeerId, List<dev.ferry.protocol.LibraryState>> states) {
+        this.libraryStates = states;
+    }
+
+    /** Called (on a virtual thread) for every link that is kept, after the Hello exchange. */
+    public void onLinkOpen(java.util.function.Consumer<PeerLink> listener) {
+        openListeners.add(listener);
+    }
+
+    /** Makes a peer known (after it proved a capability), with the addresses it announced. */
+    public void trust(PeerId id, List<String> addresses, String source) throws IOException {
+        table.remember(id, addresses, source, clock.millis());
+        dialer(id);
     }
 
     // ---- incoming -------------------------------------------------------------------------------------
@@ -166,7 +207,7 @@ public final class PeerManager implements AutoCloseable {
                 s.close();
                 return;
             }
-            PeerLink link = PeerLink.open(new TlsTransport(s, id), false, hello(), settings.link(), clock, this::serve);
+            PeerLink link = PeerLink.open(new TlsTransport(s, id), false, hello(id), settings.link(), clock, this::serve);
             register(link);
         } catch (IOException e) {
             log.info("refused connection from {}: {}", from, e.getMessage());
@@ -183,7 +224,7 @@ public final class PeerManager implements AutoCloseable {
             s.close();
             throw new IOException(address + " is this node itself (" + id.shortForm() + ")");
         }
-        return PeerLink.open(new TlsTransport(s, id), true, hello(), settings.link(), clock, this::serve);
+        return PeerLink.open(new TlsTransport(s, id), true, hello(id), settings.link(), clock, this::serve);
     }
 
     /**
@@ -365,6 +406,9 @@ public final class PeerManager implements AutoCloseable {
         }
         log.info("connected to peer {} \"{}\" ({}, {})", id.shortForm(), hello.name(), link.outgoing() ? "outgoing" : "incoming",
                 link.remoteAddress());
+        for (var l : openListeners) {
+            Thread.ofVirtual().start(() -> l.accept(link));
+        }
     }
 
     /** Of two links to one peer, the one both sides keep: dialled by the smaller id; the newer if dialled by the same side. */
@@ -413,7 +457,7 @@ public final class PeerManager implements AutoCloseable {
     }
 
     private void serve(PeerLink link, String method, byte[] body, RequestHandler.Responder r) throws Exception {
-        if (table.get(link.remoteId()).isEmpty()) {
+        if (table.get(link.remoteId()).isEmpty() && !OPEN_METHODS.contains(method)) {
             // Authenticated but unknown: it sees nothing until it proves a capability.
             RequestHandler.NONE.handle(link, method, body, r);
             return;

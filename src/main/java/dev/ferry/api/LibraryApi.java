@@ -1,0 +1,263 @@
+package dev.ferry.api;
+
+import dev.ferry.library.Invite;
+import dev.ferry.library.Library;
+import dev.ferry.library.LibraryStore;
+import dev.ferry.library.Ticket;
+import dev.ferry.peer.PeerId;
+import dev.ferry.peer.PeerManager;
+import dev.ferry.store.AssetFilter;
+import dev.ferry.sync.Fetcher;
+import dev.ferry.sync.SyncEngine;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The library endpoints of the sync API, as can-sync.txt's tables and examples give them ({@code POST/GET
+ * /libraries}, {@code GET/DELETE /libraries/{id}}, {@code POST /libraries/{id}/invite}, {@code POST /join}), plus
+ * members, invites and per-library sync state. Thread-safe.
+ */
+final class LibraryApi {
+    private final SyncEngine engine;
+    private final LibraryStore libraries;
+    private final PeerManager peers;
+
+    LibraryApi(SyncEngine engine, PeerManager peers) {
+        this.engine = engine;
+        this.libraries = engine.libraries();
+        this.peers = peers;
+    }
+
+    void register(Javalin app) {
+        app.post("/libraries", this::create);
+        app.get("/libraries", this::list);
+        app.get("/libraries/{id}", this::get);
+        app.delete("/libraries/{id}", this::delete);
+        app.post("/libraries/{id}/invite", this::invite);
+        app.get("/libraries/{id}/members", this::members);
+        app.delete("/libraries/{id}/members/{peer}", this::removeMember);
+        app.get("/libraries/{id}/invites", this::invites);
+        app.delete("/libraries/{id}/invites/{invite}", this::revokeInvite);
+        app.post("/join", this::join);
+    }
+
+    int count() {
+        try {
+            return libraries.all().size();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The filter of can-sync.txt: every field optional, combined with AND. */
+    record FilterBody(String application, List<String> tags, String user, String mimePrefix, List<String> hashes) {}
+
+    record CreateBody(String name, String kind, FilterBody filter, String path) {}
+
+    private void create(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        CreateBody b = StoreApi.body(ctx, CreateBody.class, null);
+        if (b == null || b.name() == null || b.name().isBlank()) {
+            throw ApiException.badRequest("field 'name' is required");
+        }
+        if (b.name().length() > 200) {
+            throw ApiException.badRequest("field 'name' is longer than 200 characters");
+        }
+        if (b.kind() != null && !b.kind().equals(Library.ASSETS)) {
+            throw ApiException.badRequest("field 'kind' must be 'assets' (folder libraries are not available yet)");
+        }
+        if (b.path() != null) {
+            throw ApiException.badRequest("field 'path' belongs to folder libraries, which are not available yet");
+        }
+        FilterBody f = b.filter() == null ? new FilterBody(null, null, null, null, null) : b.filter();
+        AssetFilter filter;
+        try {
+            for (String v : new String[] {f.application(), f.user(), f.mimePrefix()}) {
+                if (v != null && v.isBlank()) {
+                    throw ApiException.badRequest("filter values must not be empty; leave the key out instead");
+                }
+            }
+            filter = new AssetFilter(f.application(), f.tags(), f.user(), f.mimePrefix(), f.hashes());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("filter 'hashes': " + e.getMessage());
+        }
+        Library l = engine.create(b.name().trim(), filter);
+        ctx.status(201).json(Json.success(view(l)));
+    }
+
+    private void list(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        List<Object> out = new ArrayList<>();
+        for (Library l : libraries.all()) {
+            out.add(view(l));
+        }
+        ctx.json(Json.success(out));
+    }
+
+    private Library library(Context ctx) throws IOException {
+        String id = ctx.pathParam("id");
+        return libraries.get(id).orElseThrow(() -> ApiException.notFound("no library with id " + id));
+    }
+
+    private void get(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        Library l = library(ctx);
+        Map<String, Object> v = view(l);
+        List<Object> missing = new ArrayList<>();
+        for (var m : libraries.missing(l.id())) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("hash", m.hash());
+            e.put("size", m.entry().size());
+            e.put("from", m.sources());
+            e.put("attempts", m.attempts());
+            missing.add(e);
+        }
+        v.put("needed", missing);
+        List<Object> transfers = new ArrayList<>();
+        for (Fetcher.Transfer t : engine.fetcher().transfers()) {
+            if (t.libraryId().equals(l.id())) {
+                transfers.add(Map.of("hash", t.hash(), "from", t.peerId(), "size", t.size(), "done", t.done().get()));
+            }
+        }
+        v.put("transfers", transfers);
+        ctx.json(Json.success(v));
+    }
+
+    private Map<String, Object> view(Library l) throws IOException {
+        Library fresh = libraries.get(l.id()).orElse(l);
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("id", fresh.id());
+        v.put("name", fresh.name());
+        v.put("kind", fresh.kind());
+        v.put("filter", fresh.filter());
+        v.put("created_at", fresh.createdAt());
+        v.put("revision", fresh.revision());
+        v.put("digest", HexFormat.of().formatHex(fresh.digest()));
+        LibraryStore.Counts c = libraries.counts(fresh.id());
+        v.put("assets", c.assets());
+        v.put("bytes", c.bytes());
+        v.put("deleted", c.deleted());
+        long missing = libraries.missingCount(fresh.id());
+        v.put("missing", missing);
+        v.put("in_sync", missing == 0);
+        v.put("members", memberViews(fresh.id()));
+        return v;
+    }
+
+    private List<Object> memberViews(String libraryId) throws IOException {
+        List<Object> out = new ArrayList<>();
+        for (var m : libraries.members(libraryId)) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("peer_id", m.peerId());
+            e.put("joined_at", m.joinedAt());
+            e.put("connected", peers.isConnected(PeerId.parse(m.peerId())));
+            e.put("revision_received", libraries.cursor(libraryId, m.peerId()));
+            out.add(e);
+        }
+        return out;
+    }
+
+    private void delete(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        Library l = library(ctx);
+        engine.delete(l.id());
+        ctx.json(Json.success(Map.of("id", l.id(), "deleted", true)));
+    }
+
+    record InviteBody(Long expiresInSecs) {}
+
+    private void invite(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        Library l = library(ctx);
+        InviteBody b = StoreApi.body(ctx, InviteBody.class, new InviteBody(null));
+        if (b.expiresInSecs() != null && b.expiresInSecs() <= 0) {
+            throw ApiException.badRequest("field 'expires_in_secs' must be positive");
+        }
+        Ticket t = engine.invite(l.id(), b.expiresInSecs() == null ? null : Duration.ofSeconds(b.expiresInSecs()));
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("ticket", t.encode());
+        v.put("invite_id", t.inviteId());
+        v.put("library_id", l.id());
+        v.put("expires_at", t.expiresAt());
+        ctx.json(Json.success(v));
+    }
+
+    private void members(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        ctx.json(Json.success(memberViews(library(ctx).id())));
+    }
+
+    private void removeMember(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        Library l = library(ctx);
+        String peer;
+        try {
+            peer = PeerId.parse(ctx.pathParam("peer")).toString();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("peer id in the path: " + e.getMessage());
+        }
+        if (!libraries.removeMember(l.id(), peer)) {
+            throw ApiException.notFound("peer " + peer + " is not a member of library " + l.id());
+        }
+        ctx.json(Json.success(Map.of("library_id", l.id(), "peer_id", peer, "removed", true)));
+    }
+
+    private void invites(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        List<Object> out = new ArrayList<>();
+        for (Invite i : libraries.invites(library(ctx).id())) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("invite_id", i.id());
+            e.put("created_at", i.createdAt());
+            e.put("expires_at", i.expiresAt());
+            e.put("revoked", i.revoked());
+            out.add(e);
+        }
+        ctx.json(Json.success(out));
+    }
+
+    private void revokeInvite(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        Library l = library(ctx);
+        if (!libraries.revokeInvite(l.id(), ctx.pathParam("invite"))) {
+            throw ApiException.notFound("no invite " + ctx.pathParam("invite") + " for library " + l.id());
+        }
+        ctx.json(Json.success(Map.of("invite_id", ctx.pathParam("invite"), "revoked", true)));
+    }
+
+    record JoinBody(String ticket, String path) {}
+
+    private void join(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        JoinBody b = StoreApi.body(ctx, JoinBody.class, null);
+        if (b == null || b.ticket() == null) {
+            throw ApiException.badRequest("field 'ticket' is required");
+        }
+        if (b.path() != null) {
+            throw ApiException.badRequest("field 'path' belongs to folder libraries, which are not available yet");
+        }
+        Ticket t;
+        try {
+            t = Ticket.decode(b.ticket());
+            PeerId.parse(t.inviter());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("ticket: " + e.getMessage());
+        }
+        try {
+            Library l = engine.join(t);
+            ctx.status(201).json(Json.success(view(l)));
+        } catch (SyncEngine.JoinRefusedException e) {
+            throw new ApiException(403, "join refused: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ApiException(502, "cannot reach the inviter " + t.inviter() + " at " + t.addresses() + ": " + e.getMessage());
+        }
+    }
+}

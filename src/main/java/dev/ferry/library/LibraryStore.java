@@ -1,0 +1,578 @@
+package dev.ferry.library;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.ferry.store.AssetFilter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Libraries, members, invites, each library's index, the revision received last from each peer, and the queue of
+ * assets still to fetch, in {@code <data_dir>/libraries.db} (SQLite, WAL). One connection; every method is
+ * synchronized, and a change to an entry updates the entry, the library's revision and its digest in one
+ * transaction, so the index never disagrees with its revision. Thread-safe.
+ */
+public final class LibraryStore implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    private static final String SCHEMA = """
+            CREATE TABLE IF NOT EXISTS libraries (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, filter TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                revision INTEGER NOT NULL DEFAULT 0,   -- rises by one with every entry change
+                digest BLOB NOT NULL                   -- XOR of SHA-256 of every live entry's state
+            );
+            CREATE TABLE IF NOT EXISTS members (
+                library_id TEXT NOT NULL, peer_id TEXT NOT NULL, joined_at INTEGER NOT NULL,
+                PRIMARY KEY (library_id, peer_id)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS invites (
+                id TEXT PRIMARY KEY, library_id TEXT NOT NULL, secret BLOB NOT NULL, created_at INTEGER NOT NULL,
+                expires_at INTEGER, revoked INTEGER NOT NULL DEFAULT 0
+            );
+            -- One row per asset ever in a library, deleted ones kept as tombstones so deletes propagate.
+            CREATE TABLE IF NOT EXISTS entries (
+                library_id TEXT NOT NULL, hash TEXT NOT NULL, rev INTEGER NOT NULL, deleted INTEGER NOT NULL,
+                state TEXT NOT NULL,                   -- the Entry as JSON
+                PRIMARY KEY (library_id, hash)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS entries_by_rev ON entries(library_id, rev);
+            -- The highest revision of a peer's index of a library that this node has applied.
+            CREATE TABLE IF NOT EXISTS cursors (
+                library_id TEXT NOT NULL, peer_id TEXT NOT NULL, rev INTEGER NOT NULL,
+                PRIMARY KEY (library_id, peer_id)
+            ) WITHOUT ROWID;
+            -- Assets whose metadata arrived but whose bytes did not yet (survives restarts).
+            CREATE TABLE IF NOT EXISTS missing (
+                hash TEXT PRIMARY KEY, library_id TEXT NOT NULL, entry TEXT NOT NULL, sources TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0, next_try INTEGER NOT NULL DEFAULT 0
+            );
+            """;
+
+    private final Connection db;
+
+    public LibraryStore(Path file) throws IOException {
+        try {
+            db = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement st = db.createStatement()) {
+                st.execute("PRAGMA journal_mode=WAL");
+                st.execute("PRAGMA synchronous=NORMAL");
+                for (String s : SCHEMA.split(";")) {
+                    if (!s.replaceAll("(?m)--.*$", "").isBlank()) {
+                        st.execute(s);
+                    }
+                }
+            }
+            db.setAutoCommit(false);
+            db.commit();
+        } catch (SQLException e) {
+            throw new IOException("cannot open the library database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- libraries ------------------------------------------------------------------------------------
+
+    /** Creates a library; {@code id} null makes a new one here, non-null records one joined from a peer. */
+    public synchronized Library create(String id, String name, String kind, AssetFilter filter, long now) throws IOException {
+        String libId = id != null ? id : UUID.randomUUID().toString();
+        return tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "INSERT INTO libraries(id, name, kind, filter, created_at, digest) VALUES (?,?,?,?,?,?)")) {
+                ps.setString(1, libId);
+                ps.setString(2, name);
+                ps.setString(3, kind);
+                ps.setString(4, JSON.writeValueAsString(filter));
+                ps.setLong(5, now);
+                ps.setBytes(6, new byte[32]);
+                ps.executeUpdate();
+            }
+            return get(libId).orElseThrow();
+        });
+    }
+
+    public synchronized Optional<Library> get(String id) throws IOException {
+        return read(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT id, name, kind, filter, created_at, revision, digest FROM libraries WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(library(rs)) : Optional.<Library>empty();
+                }
+            }
+        });
+    }
+
+    public synchronized List<Library> all() throws IOException {
+        return read(() -> {
+            List<Library> out = new ArrayList<>();
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT id, name, kind, filter, created_at, revision, digest FROM libraries ORDER BY created_at")) {
+                while (rs.next()) {
+                    out.add(library(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Removes the library and everything about it; the assets stay in the store. */
+    public synchronized boolean delete(String id) throws IOException {
+        return tx(() -> {
+            int n;
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM libraries WHERE id = ?")) {
+                ps.setString(1, id);
+                n = ps.executeUpdate();
+            }
+            for (String table : List.of("members", "invites", "entries", "cursors", "missing")) {
+                try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + table + " WHERE library_id = ?")) {
+                    ps.setString(1, id);
+                    ps.executeUpdate();
+                }
+            }
+            return n > 0;
+        });
+    }
+
+    private static Library library(ResultSet rs) throws SQLException, IOException {
+        return new Library(rs.getString(1), rs.getString(2), rs.getString(3),
+                JSON.readValue(rs.getString(4), AssetFilter.class), rs.getLong(5), rs.getLong(6), rs.getBytes(7));
+    }
+
+    // ---- members --------------------------------------------------------------------------------------
+
+    public record Member(String peerId, long joinedAt) {}
+
+    public synchronized void addMember(String libraryId, String peerId, long now) throws IOException {
+        tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "INSERT OR IGNORE INTO members(library_id, peer_id, joined_at) VALUES (?,?,?)")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, peerId);
+                ps.setLong(3, now);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public synchronized boolean removeMember(String libraryId, String peerId) throws IOException {
+        return tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM members WHERE library_id = ? AND peer_id = ?")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, peerId);
+                boolean removed = ps.executeUpdate() > 0;
+                try (PreparedStatement c = db.prepareStatement("DELETE FROM cursors WHERE library_id = ? AND peer_id = ?")) {
+                    c.setString(1, libraryId);
+                    c.setString(2, peerId);
+                    c.executeUpdate();
+                }
+                return removed;
+            }
+        });
+    }
+
+    public synchronized List<Member> members(String libraryId) throws IOException {
+        return read(() -> {
+            List<Member> out = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT peer_id, joined_at FROM members WHERE library_id = ? ORDER BY joined_at")) {
+                ps.setString(1, libraryId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Member(rs.getString(1), rs.getLong(2)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    public synchronized boolean isMember(String libraryId, String peerId) throws IOException {
+        return read(() -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT 1 FROM members WHERE library_id = ? AND peer_id = ?")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, peerId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    /** The libraries this node shares with the peer. */
+    public synchronized List<Library> sharedWith(String peerId) throws IOException {
+        List<Library> out = new ArrayList<>();
+        for (Library l : all()) {
+            if (isMember(l.id(), peerId)) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    // ---- invites --------------------------------------------------------------------------------------
+
+    public synchronized Invite createInvite(String libraryId, byte[] secret, Long expiresAt, long now) throws IOException {
+        String id = UUID.randomUUID().toString();
+        tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "INSERT INTO invites(id, library_id, secret, created_at, expires_at) VALUES (?,?,?,?,?)")) {
+                ps.setString(1, id);
+                ps.setString(2, libraryId);
+                ps.setBytes(3, secret);
+                ps.setLong(4, now);
+                if (expiresAt == null) {
+                    ps.setNull(5, java.sql.Types.INTEGER);
+                } else {
+                    ps.setLong(5, expiresAt);
+                }
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        return new Invite(id, libraryId, secret, now, expiresAt, false);
+    }
+
+    public synchronized Optional<Invite> invite(String id) throws IOException {
+        return read(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT id, library_id, secret, created_at, expires_at, revoked FROM invites WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<Invite>empty();
+                    }
+                    long exp = rs.getLong(5);
+                    Long expiresAt = rs.wasNull() ? null : exp;
+                    return Optional.of(new Invite(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getLong(4),
+                            expiresAt, rs.getInt(6) != 0));
+                }
+            }
+        });
+    }
+
+    public synchronized List<Invite> invites(String libraryId) throws IOException {
+        return read(() -> {
+            List<Invite> out = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT id FROM invites WHERE library_id = ? ORDER BY created_at")) {
+                ps.setString(1, libraryId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(invite(rs.getString(1)).orElseThrow());
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    public synchronized boolean revokeInvite(String libraryId, String inviteId) throws IOException {
+        return tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE invites SET revoked = 1 WHERE id = ? AND library_id = ?")) {
+                ps.setString(1, inviteId);
+                ps.setString(2, libraryId);
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
+    // ---- the index ------------------------------------------------------------------------------------
+
+    public synchronized Optional<Entry> entry(String libraryId, String hash) throws IOException {
+        return read(() -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT state FROM entries WHERE library_id = ? AND hash = ?")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, hash);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(JSON.readValue(rs.getString(1), Entry.class)) : Optional.<Entry>empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * Records the asset's state in the library. If it differs from what the index holds, the entry gets the
+     * library's next revision (returned); if it is the same, nothing changes and empty is returned. A deleted
+     * entry for an asset the index never held is not recorded.
+     */
+    public synchronized Optional<Entry> put(String libraryId, Entry state) throws IOException {
+        return tx(() -> {
+            Optional<Entry> old = entry(libraryId, state.hash());
+            if (old.isPresent() && old.get().sameState(state)) {
+                return Optional.<Entry>empty();
+            }
+            if (old.isEmpty() && state.deleted()) {
+                return Optional.<Entry>empty();
+            }
+            Library lib = get(libraryId).orElseThrow(() -> new IOException("no library " + libraryId));
+            long rev = lib.revision() + 1;
+            byte[] digest = lib.digest().clone();
+            if (old.isPresent() && !old.get().deleted()) {
+                xor(digest, stateHash(old.get()));
+            }
+            if (!state.deleted()) {
+                xor(digest, stateHash(state));
+            }
+            Entry stored = state.withRev(rev);
+            try (PreparedStatement ps = db.prepareStatement(
+                    "INSERT OR REPLACE INTO entries(library_id, hash, rev, deleted, state) VALUES (?,?,?,?,?)")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, state.hash());
+                ps.setLong(3, rev);
+                ps.setInt(4, state.deleted() ? 1 : 0);
+                ps.setString(5, JSON.writeValueAsString(stored));
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = db.prepareStatement("UPDATE libraries SET revision = ?, digest = ? WHERE id = ?")) {
+                ps.setLong(1, rev);
+                ps.setBytes(2, digest);
+                ps.setString(3, libraryId);
+                ps.executeUpdate();
+            }
+            return Optional.of(stored);
+        });
+    }
+
+    /** Entries changed after revision {@code since}, in revision order. */
+    public synchronized List<Entry> changesSince(String libraryId, long since, int limit) throws IOException {
+        return read(() -> {
+            List<Entry> out = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT state FROM entries WHERE library_id = ? AND rev > ? ORDER BY rev LIMIT ?")) {
+                ps.setString(1, libraryId);
+                ps.setLong(2, since);
+                ps.setInt(3, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(JSON.readValue(rs.getString(1), Entry.class));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    public record Counts(long assets, long bytes, long deleted) {}
+
+    public synchronized Counts counts(String libraryId) throws IOException {
+        return read(() -> {
+            long assets = 0;
+            long bytes = 0;
+            long deleted = 0;
+            try (PreparedStatement ps = db.prepareStatement("SELECT state FROM entries WHERE library_id = ?")) {
+                ps.setString(1, libraryId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Entry e = JSON.readValue(rs.getString(1), Entry.class);
+                        if (e.deleted()) {
+                            deleted++;
+                        } else {
+                            assets++;
+                            bytes += e.size();
+                        }
+                    }
+                }
+            }
+            return new Counts(assets, bytes, deleted);
+        });
+    }
+
+    // ---- cursors --------------------------------------------------------------------------------------
+
+    public synchronized long cursor(String libraryId, String peerId) throws IOException {
+        return read(() -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT rev FROM cursors WHERE library_id = ? AND peer_id = ?")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, peerId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0L;
+                }
+            }
+        });
+    }
+
+    public synchronized void setCursor(String libraryId, String peerId, long rev) throws IOException {
+        tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "INSERT OR REPLACE INTO cursors(library_id, peer_id, rev) VALUES (?,?,?)")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, peerId);
+                ps.setLong(3, rev);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    // ---- the fetch queue ------------------------------------------------------------------------------
+
+    /** Notes that the peer has the asset; adds it to the queue if new there. */
+    public synchronized void addMissing(String libraryId, Entry entry, String source) throws IOException {
+        tx(() -> {
+            List<String> sources = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement("SELECT sources FROM missing WHERE hash = ?")) {
+                ps.setString(1, entry.hash());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        sources.addAll(JSON.readValue(rs.getString(1), new TypeReference<List<String>>() {}));
+                    }
+                }
+            }
+            LinkedHashSet<String> all = new LinkedHashSet<>(sources);
+            all.add(source);
+            if (sources.isEmpty()) {
+                try (PreparedStatement ps = db.prepareStatement(
+                        "INSERT OR REPLACE INTO missing(hash, library_id, entry, sources) VALUES (?,?,?,?)")) {
+                    ps.setString(1, entry.hash());
+                    ps.setString(2, libraryId);
+                    ps.setString(3, JSON.writeValueAsString(entry));
+                    ps.setString(4, JSON.writeValueAsString(List.copyOf(all)));
+                    ps.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement ps = db.prepareStatement("UPDATE missing SET sources = ? WHERE hash = ?")) {
+                    ps.setString(1, JSON.writeValueAsString(List.copyOf(all)));
+                    ps.setString(2, entry.hash());
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    public synchronized List<Missing> missingDue(long now, int limit) throws IOException {
+        return read(() -> {
+            List<Missing> out = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT hash, library_id, entry, sources, attempts, next_try FROM missing WHERE next_try <= ? ORDER BY next_try LIMIT ?")) {
+                ps.setLong(1, now);
+                ps.setInt(2, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Missing(rs.getString(1), rs.getString(2), JSON.readValue(rs.getString(3), Entry.class),
+                                JSON.readValue(rs.getString(4), new TypeReference<List<String>>() {}), rs.getInt(5),
+                                rs.getLong(6)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    public synchronized long missingCount(String libraryId) throws IOException {
+        return read(() -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM missing WHERE library_id = ?")) {
+                ps.setString(1, libraryId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    public synchronized List<Missing> missing(String libraryId) throws IOException {
+        List<Missing> out = new ArrayList<>();
+        for (Missing m : missingDue(Long.MAX_VALUE, 1000)) {
+            if (m.libraryId().equals(libraryId)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    public synchronized void retryLater(String hash, long nextTry, List<String> sources) throws IOException {
+        tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "UPDATE missing SET attempts = attempts + 1, next_try = ?, sources = ? WHERE hash = ?")) {
+                ps.setLong(1, nextTry);
+                ps.setString(2, JSON.writeValueAsString(sources));
+                ps.setString(3, hash);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public synchronized void fetched(String hash) throws IOException {
+        tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ?")) {
+                ps.setString(1, hash);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------------
+
+    private interface Work<T> {
+        T run() throws SQLException, IOException;
+    }
+
+    private <T> T tx(Work<T> work) throws IOException {
+        try {
+            T result = work.run();
+            db.commit();
+            return result;
+        } catch (SQLException | IOException | RuntimeException e) {
+            try {
+                db.rollback();
+            } catch (SQLException ignored) {
+                // the original failure is what matters
+            }
+            throw e instanceof IOException io ? io : new IOException("library database: " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T read(Work<T> work) throws IOException {
+        try {
+            return work.run();
+        } catch (SQLException e) {
+            throw new IOException("library database: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] stateHash(Entry e) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            // The asset's state only: revision and change time are local facts, and must not make equal sets differ.
+            Entry state = new Entry(e.hash(), e.size(), e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(),
+                    e.createdAt(), e.deleted(), 0, 0);
+            md.update(JSON.writeValueAsString(state).getBytes(StandardCharsets.UTF_8));
+            return md.digest();
+        } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static void xor(byte[] acc, byte[] x) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] ^= x[i];
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw new IOException(e);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package dev.ferry.sync;
+
+import dev.ferry.library.Entry;
+import dev.ferry.library.LibraryStore;
+import dev.ferry.library.Missing;
+import dev.ferry.peer.PeerId;
+import dev.ferry.peer.PeerLink;
+import dev.ferry.peer.PeerManager;
+import dev.ferry.store.AssetMetadata;
+import dev.ferry.store.AssetStore;
+import dev.ferry.store.BlobWriter;
+import dev.ferry.store.HashMismatchException;
+import dev.ferry.store.StoreEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Works through the persisted queue of missing assets: fetches each from a connected member that has it (sources
+ * are tried in random order, which spreads load when several have it), streams the bytes into the store, which
+ * verifies the SHA-256 before the asset becomes visible, and keeps every metadata field. A transfer that fails or
+ * whose bytes do not match is retried from another source, then later with exponential backoff; a source that sent
+ * wrong bytes is logged and tried last. At most {@link #PARALLEL} transfers run at once. Thread-safe.
+ */
+public final class Fetcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
+    static final int PARALLEL = 4;
+
+    private final LibraryStore libraries;
+    private final AssetStore store;
+    private final PeerManager peers;
+    private final Clock clock;
+    private final Semaphore wake = new Semaphore(0);
+    private final Semaphore slots = new Semaphore(PARALLEL);
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, Transfer> transfers = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+
+    /** A transfer in progress, for {@code GET /libraries/{id}}. */
+    public record Transfer(String hash, String libraryId, String peerId, long size, AtomicLong done) {}
+
+    Fetcher(LibraryStore libraries, AssetStore store, PeerManager peers, Clock clock) {
+        this.libraries = libraries;
+        this.store = store;
+        this.peers = peers;
+        this.clock = clock;
+    }
+
+    void start() {
+        Thread.ofVirtual().name("fetcher").start(this::loop);
+    }
+
+    void wake() {
+        wake.release();
+    }
+
+    public List<Transfer> transfers() {
+        return List.copyOf(transfers.values());
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                List<Missing> due = libraries.missingDue(clock.millis(), 64);
+                for (Missing m : due) {
+                    if (!running) {
+                        return;
+                    }
+                    if (!inFlight.add(m.hash())) {
+                        continue;
+                    }
+                    slots.acquire();
+                    Thread.ofVirtual().name("fetch-" + m.hash().substring(0, 8)).start(() -> {
+                        try {
+                            fetch(m);
+                        } finally {
+                            inFlight.remove(m.hash());
+                            slots.release();
+                            wake.release();
+                        }
+                    });
+                }
+                wake.tryAcquire(due.isEmpty() ? 2000 : 200, TimeUnit.MILLISECONDS);
+                wake.drainPermits();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                log.warn("fetch queue: {}", e.getMessage());
+                sleep(1000);
+            }
+        }
+    }
+
+    private void fetch(Missing m) {
+        List<String> sources = new ArrayList<>(m.sources());
+        Collections.shuffle(sources);
+        List<String> tampered = new ArrayList<>();
+        for (String source : sources) {
+            PeerLink link = peers.link(PeerId.parse(source)).orElse(null);
+            if (link == null) {
+                continue;
+            }
+            try {
+                if (fetchFrom(link, m)) {
+                    libraries.fetched(m.hash());
+                    return;
+                }
+            } catch (HashMismatchException e) {
+                log.warn("peer {} sent bytes for {} that do not match: {}; discarded, trying another source",
+                        link.remoteId().shortForm(), m.hash(), e.getMessage());
+                tampered.add(source);
+            } catch (Exception e) {
+                log.info("fetching {} from {} failed: {}", m.hash(), link.remoteId().shortForm(), e.getMessage());
+            }
+        }
+        // Nobody could give it now: try again later, tamperers last.
+        List<String> order = new ArrayList<>(m.sources());
+        order.removeAll(tampered);
+        order.addAll(tampered);
+        long delay = Math.min(60_000L, 500L << Math.min(7, m.attempts()));
+        try {
+            libraries.retryLater(m.hash(), clock.millis() + delay, order);
+        } catch (IOException e) {
+            log.warn("fetch queue: {}", e.getMessage());
+        }
+    }
+
+    /** True when the asset is now in the store (fetched, or it arrived meanwhile). */
+    private boolean fetchFrom(PeerLink link, Missing m) throws Exception {
+        var existing = store.get(m.hash());
+        if (existing.isPresent() && !existing.get().deleted()) {
+            return true;
+        }
+        Entry e = m.entry();
+        PeerLink.Reply reply = link.request("asset.get", Messages.encode(new Messages.AssetGet(m.libraryId(), m.hash())))
+                .get(60, TimeUnit.SECONDS);
+        Transfer t = new Transfer(m.hash(), m.libraryId(), link.remoteId().toString(), e.size(), new AtomicLong());
+        transfers.put(m.hash(), t);
+        try (InputStream in = reply.stream() != null ? reply.stream() : InputStream.nullInputStream();
+                BlobWriter w = store.newWriter()) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                w.write(buf, 0, n);
+                t.done().addAndGet(n);
+            }
+            store.commit(w, new AssetMetadata(e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(), e.createdAt()),
+                    StoreEvent.Type.PUSH, m.hash());
+            return true;
+        } finally {
+            transfers.remove(m.hash());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake.release();
+    }
+}

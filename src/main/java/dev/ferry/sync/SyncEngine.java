@@ -1,0 +1,503 @@
+package dev.ferry.sync;
+
+import dev.ferry.library.Capability;
+import dev.ferry.library.Entry;
+import dev.ferry.library.Invite;
+import dev.ferry.library.Library;
+import dev.ferry.library.LibraryStore;
+import dev.ferry.library.Ticket;
+import dev.ferry.peer.PeerId;
+import dev.ferry.peer.PeerLink;
+import dev.ferry.peer.PeerManager;
+import dev.ferry.peer.RequestHandler;
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.LibraryState;
+import dev.ferry.store.Asset;
+import dev.ferry.store.AssetFilter;
+import dev.ferry.store.AssetStore;
+import dev.ferry.store.StoreEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps asset libraries in sync with their members (CAN Sync, can-sync.txt, pushed instead of polled).
+ *
+ * <p><b>Outbound.</b> Every store change is matched against each library's filter on one ordered worker; a match
+ * becomes an index entry at the library's next revision and every connected member gets {@code library.notify}.
+ * <b>Inbound.</b> A notify, a Hello whose digest differs from ours, or the periodic reconcile makes this node pull
+ * {@code library.changes} since the last revision it applied from that member (the cursor, persisted), so a
+ * reconnect transfers only what changed; a cursor beyond the member's revision (its index was reset) falls back
+ * to a full snapshot. Entries whose bytes are missing go to the persisted fetch queue ({@link Fetcher}).
+ *
+ * <p>Pulls from one member for one library never overlap: a pull asked for while one runs sets a flag and runs
+ * once more afterwards. Thread-safe.
+ */
+public final class SyncEngine implements AutoCloseable, RequestHandler {
+    private static final Logger log = LoggerFactory.getLogger(SyncEngine.class);
+    static final int PAGE = 1000;
+
+    private final LibraryStore libraries;
+    private final AssetStore store;
+    private final PeerManager peers;
+    private final Clock clock;
+    private final Duration fullScanInterval;
+    private final ExecutorService outbound = Executors.newSingleThreadExecutor(r -> new Thread(r, "library-outbound"));
+    private final ScheduledExecutorService reconcile = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "library-reconcile");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, PullState> pulls = new ConcurrentHashMap<>();
+    private final Fetcher fetcher;
+    private AutoCloseable storeSubscription;
+    private volatile boolean running = true;
+
+    public SyncEngine(LibraryStore libraries, AssetStore store, PeerManager peers, Clock clock, Duration fullScanInterval) {
+        this.libraries = libraries;
+        this.store = store;
+        this.peers = peers;
+        this.clock = clock;
+        this.fullScanInterval = fullScanInterval;
+        this.fetcher = new Fetcher(libraries, store, peers, clock);
+    }
+
+    /** Wires into the store and the peer manager and starts the workers. */
+    public void start() throws IOException {
+        storeSubscription = store.events().subscribe(e -> outbound.execute(() -> onStoreEvent(e)));
+        peers.setLibraryStates(this::statesFor);
+        peers.onLinkOpen(this::onLinkOpen);
+        for (Library l : libraries.all()) {
+            outbound.execute(() -> index(l));
+        }
+        fetcher.start();
+        long period = fullScanInterval.toMillis();
+        reconcile.scheduleAtFixedRate(this::reconcileAll, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    public LibraryStore libraries() {
+        return libraries;
+    }
+
+    // ---- libraries, invites, joins ---------------------------------------------------------------------
+
+    public Library create(String name, AssetFilter filter) throws IOException {
+        Library l = libraries.create(null, name, Library.ASSETS, filter, clock.millis());
+        log.info("created library {} \"{}\"", l.id(), name);
+        awaitOutbound(() -> index(l));
+        return libraries.get(l.id()).orElseThrow();
+    }
+
+    public boolean delete(String id) throws IOException {
+        return libraries.delete(id);
+    }
+
+    /** Issues an invite; {@code validFor} null means it never expires. */
+    public Ticket invite(String libraryId, Duration validFor) throws IOException {
+        Library l = libraries.get(libraryId).orElseThrow(() -> new NoSuchLibraryException(libraryId));
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        Long expires = validFor == null ? null : clock.millis() + validFor.toMillis();
+        Invite inv = libraries.createInvite(l.id(), secret, expires, clock.millis());
+        return new Ticket(l.name(), l.id(), inv.id(), java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret),
+                peers.localId().toString(), peers.advertisedAddresses(), expires);
+    }
+
+    /**
+     * Joins the library a ticket invites to: connects to the inviter (pinned to the id in the ticket), proves the
+     * capability, records the library and the inviter as a member, and starts pulling.
+     */
+    public Library join(Ticket ticket) throws IOException {
+        PeerId inviter = PeerId.parse(ticket.inviter());
+        if (inviter.equals(peers.localId())) {
+            throw new IOException("this ticket was issued by this node");
+        }
+        Optional<Library> existing = libraries.get(ticket.libraryId());
+        if (existing.isPresent() && libraries.isMember(ticket.libraryId(), inviter.toString())) {
+            return existing.get();
+        }
+        if (ticket.expiresAt() != null && clock.millis() >= ticket.expiresAt()) {
+            throw new JoinRefusedException("the ticket expired at " + java.time.Instant.ofEpochMilli(ticket.expiresAt()));
+        }
+        PeerLink link = peers.connectKnown(inviter, ticket.addresses(), "invite");
+        byte[] secret = java.util.Base64.getUrlDecoder().decode(ticket.secret());
+        byte[] proof = Capability.proof(secret, ticket.libraryId(), ticket.inviteId(), peers.localId().toString(),
+                inviter.toString());
+        Messages.JoinReply reply;
+        try {
+            PeerLink.Reply r = link.request("library.join",
+                    Messages.encode(new Messages.JoinRequest(ticket.libraryId(), ticket.inviteId(), proof))).get(30, TimeUnit.SECONDS);
+            reply = Messages.decode(r.body(), Messages.JoinReply.class);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new JoinRefusedException("the inviter refused the ticket: " + e.getCause().getMessage());
+        } catch (Messages.BadRequest | java.util.concurrent.TimeoutException e) {
+            throw new IOException("join failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while joining");
+        }
+        Library l = existing.isPresent() ? existing.get()
+                : libraries.create(reply.id(), reply.name(), reply.kind(), reply.filter(), clock.millis());
+        libraries.addMember(l.id(), inviter.toString(), clock.millis());
+        log.info("joined library {} \"{}\" from peer {}", l.id(), l.name(), inviter.shortForm());
+        awaitOutbound(() -> index(l));
+        requestPull(l.id(), link);
+        return libraries.get(l.id()).orElseThrow();
+    }
+
+    private Messages.JoinReply admit(PeerLink link, Messages.JoinRequest req) throws IOException, JoinRefusedException {
+        // Every refusal says the same thing, so a peer without the capability learns nothing, not even existence.
+        JoinRefusedException refused = new JoinRefusedException("no such library or invite");
+        Optional<Invite> invite = libraries.invite(req.inviteId());
+        if (invite.isEmpty() || !invite.get().libraryId().equals(req.libraryId()) || !invite.get().usableAt(clock.millis())) {
+            throw refused;
+        }
+        byte[] expected = Capability.proof(invite.get().secret(), req.libraryId(), req.inviteId(), link.remoteId().toString(),
+                peers.localId().toString());
+        if (!Capability.verify(expected, req.proof())) {
+            throw refused;
+        }
+        Library l = libraries.get(req.libraryId()).orElseThrow(() -> refused);
+        libraries.addMember(l.id(), link.remoteId().toString(), clock.millis());
+        peers.trust(link.remoteId(), listenAddresses(link), "invite");
+        // No pull from the joiner yet: it records the library only on our answer, then indexes and notifies us.
+        log.info("peer {} joined library {} \"{}\"", link.remoteId().shortForm(), l.id(), l.name());
+        return new Messages.JoinReply(l.id(), l.name(), l.kind(), l.filter(), l.revision());
+    }
+
+    private static List<String> listenAddresses(PeerLink link) {
+        List<String> out = new ArrayList<>();
+        for (String a : link.remoteHello().listenAddrs()) {
+            out.add(a);
+        }
+        return out;
+    }
+
+    // ---- outbound: store changes become entries --------------------------------------------------------
+
+    private void onStoreEvent(StoreEvent e) {
+        try {
+            for (Library l : libraries.all()) {
+                apply(l, e.asset());
+            }
+        } catch (IOException ex) {
+            log.warn("could not index store change {}: {}", e.id(), ex.getMessage());
+        }
+    }
+
+    /** Adds every stored asset that matches the library's filter (idempotent). */
+    private void index(Library l) {
+        try {
+            long offset = 0;
+            while (true) {
+                AssetStore.Page page = store.list(l.filter(), PAGE, offset);
+                for (Asset a : page.items()) {
+                    apply(l, a);
+                }
+                if (page.items().size() < PAGE) {
+                    break;
+                }
+                offset += PAGE;
+            }
+        } catch (IOException ex) {
+            log.warn("could not index library {}: {}", l.id(), ex.getMessage());
+        }
+    }
+
+    private void apply(Library l, Asset a) throws IOException {
+        Optional<Entry> current = libraries.entry(l.id(), a.hash());
+        boolean inLibrary = current.isPresent() && !current.get().deleted();
+        if (a.deleted() ? !inLibrary : !l.filter().matches(a)) {
+            return;
+        }
+        Optional<Entry> changed = libraries.put(l.id(), entryOf(a));
+        if (changed.isPresent()) {
+            notifyMembers(l.id(), changed.get().rev());
+        }
+    }
+
+    static Entry entryOf(Asset a) {
+        return new Entry(a.hash(), a.size(), a.mimeType(), a.application(), a.tags(), a.user(), a.fileName(), a.createdAt(),
+                a.deleted(), a.deleted() ? a.deletedAt() : a.updatedAt(), 0);
+    }
+
+    private void notifyMembers(String libraryId, long revision) throws IOException {
+        byte[] body = Messages.encode(new Messages.Notify(libraryId, revision));
+        for (var m : libraries.members(libraryId)) {
+            peers.link(PeerId.parse(m.peerId())).ifPresent(link -> link.request("library.notify", body));
+        }
+    }
+
+    private void awaitOutbound(Runnable task) throws IOException {
+        try {
+            outbound.submit(task).get(5, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            throw new IOException("indexing failed: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- inbound: pulling members' changes -------------------------------------------------------------
+
+    private List<LibraryState> statesFor(PeerId peer) {
+        try {
+            List<LibraryState> out = new ArrayList<>();
+            for (Library l : libraries.sharedWith(peer.toString())) {
+                out.add(new LibraryState(l.id(), l.revision(), l.digest()));
+            }
+            return out;
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private void onLinkOpen(PeerLink link) {
+        try {
+            Map<String, LibraryState> theirs = new java.util.HashMap<>();
+            for (LibraryState s : link.remoteHello().libraries()) {
+                theirs.put(s.id(), s);
+            }
+            for (Library l : libraries.sharedWith(link.remoteId().toString())) {
+                LibraryState s = theirs.get(l.id());
+                if (s == null || !java.util.Arrays.equals(s.digest(), l.digest())
+                        || s.revision() != libraries.cursor(l.id(), link.remoteId().toString())) {
+                    requestPull(l.id(), link);
+                }
+            }
+            fetcher.wake();
+        } catch (IOException e) {
+            log.warn("after connecting to {}: {}", link.remoteId().shortForm(), e.getMessage());
+        }
+    }
+
+    /** Latest-wins coalescing of pulls per (library, peer). */
+    private static final class PullState {
+        boolean running;
+        boolean again;
+    }
+
+    void requestPull(String libraryId, PeerLink link) {
+        String key = libraryId + "/" + link.remoteId();
+        PullState st = pulls.computeIfAbsent(key, k -> new PullState());
+        synchronized (st) {
+            if (st.running) {
+                st.again = true;
+                return;
+            }
+            st.running = true;
+        }
+        Thread.ofVirtual().name("pull-" + link.remoteId().shortForm()).start(() -> {
+            while (running) {
+                try {
+                    pull(libraryId, link);
+                } catch (Exception e) {
+                    if (link.isOpen()) {
+                        log.warn("pulling library {} from {} failed: {}", libraryId, link.remoteId().shortForm(), e.getMessage());
+                    }
+                }
+                synchronized (st) {
+                    if (!st.again) {
+                        st.running = false;
+                        return;
+                    }
+                    st.again = false;
+                }
+            }
+        });
+    }
+
+    private void pull(String libraryId, PeerLink link) throws Exception {
+        String peer = link.remoteId().toString();
+        if (libraries.get(libraryId).isEmpty() || !libraries.isMember(libraryId, peer)) {
+            return;
+        }
+        boolean more = true;
+        while (more && link.isOpen()) {
+            long since = libraries.cursor(libraryId, peer);
+            PeerLink.Reply r = link.request("library.changes",
+                    Messages.encode(new Messages.ChangesRequest(libraryId, since, PAGE))).get(60, TimeUnit.SECONDS);
+            Messages.ChangesReply reply = Messages.decode(r.body(), Messages.ChangesReply.class);
+            if (reply.revision() < since) {
+                // The member's index is older than what we applied from it: it was reset. Start over from a snapshot.
+                log.info("peer {} reset its index of library {} (revision {} < {}); taking a snapshot",
+                        link.remoteId().shortForm(), libraryId, reply.revision(), since);
+                libraries.setCursor(libraryId, peer, 0);
+                continue;
+            }
+            long last = since;
+            for (Entry e : reply.entries()) {
+                if (e.rev() <= since) {
+                    continue; // not newer: ignore (deltas are idempotent)
+                }
+                applyRemote(libraryId, e, peer);
+                last = Math.max(last, e.rev());
+            }
+            more = reply.more();
+            libraries.setCursor(libraryId, peer, more ? last : Math.max(last, reply.revision()));
+        }
+        fetcher.wake();
+    }
+
+    private void applyRemote(String libraryId, Entry e, String peer) throws IOException {
+        Optional<Asset> local = store.get(e.hash());
+        Optional<Entry> mine = libraries.entry(libraryId, e.hash());
+        if (e.deleted()) {
+            libraries.fetched(e.hash()); // nothing to fetch any more
+            boolean newerHere = local.isPresent() && !local.get().deleted() && local.get().updatedAt() > e.changedAt();
+            if (local.isPresent() && !local.get().deleted() && mine.isPresent() && !mine.get().deleted() && !newerHere) {
+                store.delete(e.hash()); // the store event turns our entry into a tombstone too
+                log.info("deleted {} (deleted by peer {})", e.hash(), PeerId.parse(peer).shortForm());
+            }
+            return;
+        }
+        if (local.isPresent() && !local.get().deleted()) {
+            return; // already here
+        }
+        if (mine.isPresent() && mine.get().deleted() && mine.get().changedAt() >= e.changedAt()) {
+            return; // we deleted it after that version: the delete wins, no resurrection
+        }
+        libraries.addMissing(libraryId, e, peer);
+    }
+
+    private void reconcileAll() {
+        try {
+            for (Library l : libraries.all()) {
+                outbound.execute(() -> index(l));
+                for (var m : libraries.members(l.id())) {
+                    peers.link(PeerId.parse(m.peerId())).ifPresent(link -> requestPull(l.id(), link));
+                }
+            }
+            fetcher.wake();
+        } catch (IOException e) {
+            log.warn("reconcile: {}", e.getMessage());
+        }
+    }
+
+    // ---- serving members --------------------------------------------------------------------------------
+
+    @Override
+    public void handle(PeerLink link, String method, byte[] body, Responder r) throws Exception {
+        try {
+            switch (method) {
+                case "library.join" -> {
+                    try {
+                        r.respond(0, Messages.encode(admit(link, Messages.decode(body, Messages.JoinRequest.class))));
+                    } catch (JoinRefusedException e) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8(e.getMessage()));
+                    }
+                }
+                case "library.changes" -> {
+                    Messages.ChangesRequest req = Messages.decode(body, Messages.ChangesRequest.class);
+                    Library l = memberLibrary(req.libraryId(), link);
+                    if (l == null) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such library"));
+                        return;
+                    }
+                    int limit = Math.max(1, Math.min(PAGE, req.limit()));
+                    long revision = libraries.get(l.id()).map(Library::revision).orElse(0L);
+                    List<Entry> entries = libraries.changesSince(l.id(), req.since(), limit);
+                    r.respond(0, Messages.encode(new Messages.ChangesReply(entries, revision, entries.size() == limit)));
+                }
+                case "library.notify" -> {
+                    Messages.Notify n = Messages.decode(body, Messages.Notify.class);
+                    if (memberLibrary(n.libraryId(), link) == null) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such library"));
+                        return;
+                    }
+                    r.respond(0, new byte[0]);
+                    requestPull(n.libraryId(), link);
+                }
+                case "asset.get" -> {
+                    Messages.AssetGet g = Messages.decode(body, Messages.AssetGet.class);
+                    Library l = memberLibrary(g.libraryId(), link);
+                    Optional<Entry> e = l == null ? Optional.empty() : libraries.entry(l.id(), g.hash());
+                    Optional<Asset> a = e.isPresent() && !e.get().deleted() ? store.get(g.hash()) : Optional.empty();
+                    if (a.isEmpty() || a.get().deleted()) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such asset"));
+                        return;
+                    }
+                    InputStream in;
+                    try {
+                        in = Files.newInputStream(store.blobPath(g.hash()));
+                    } catch (NoSuchFileException ex) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such asset"));
+                        return;
+                    }
+                    try (in) {
+                        r.stream(new byte[0], in);
+                    }
+                }
+                default -> r.respond(ErrorCode.NOT_FOUND.code(), utf8("no method " + method));
+            }
+        } catch (Messages.BadRequest e) {
+            r.respond(ErrorCode.PROTOCOL.code(), utf8(e.getMessage()));
+        }
+    }
+
+    /** The library if the peer is a member of it; null otherwise (indistinguishable from "no such library"). */
+    private Library memberLibrary(String libraryId, PeerLink link) throws IOException {
+        if (libraryId == null || !libraries.isMember(libraryId, link.remoteId().toString())) {
+            return null;
+        }
+        return libraries.get(libraryId).orElse(null);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---- state for the API -----------------------------------------------------------------------------
+
+    public Fetcher fetcher() {
+        return fetcher;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        reconcile.shutdownNow();
+        fetcher.close();
+        try {
+            if (storeSubscription != null) {
+                storeSubscription.close();
+            }
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+        outbound.shutdown();
+        try {
+            outbound.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A library id that is not known here. */
+    public static final class NoSuchLibraryException extends IOException {
+        public NoSuchLibraryException(String id) {
+            super("no library with id " + id);
+        }
+    }
+
+    /** The inviter (or this node, for an expired ticket) refused a join. */
+    public static final class JoinRefusedException extends IOException {
+        public JoinRefusedException(String message) {
+            super(message);
+        }
+    }
+}

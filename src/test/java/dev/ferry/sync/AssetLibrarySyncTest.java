@@ -1,0 +1,205 @@
+package dev.ferry.sync;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.testing.Bytes;
+import dev.ferry.testing.Http;
+import dev.ferry.testing.TestNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Asset libraries between real daemons on loopback: invites, push, catch-up, deletes, membership. */
+class AssetLibrarySyncTest {
+    @TempDir
+    Path dir;
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    static String createLibrary(TestNode n, String json) {
+        Http.Reply r = n.sync().postJson("/libraries", json);
+        assertEquals(201, r.status(), r.toString());
+        return r.data().path("id").asText();
+    }
+
+    static String invite(TestNode n, String libraryId) {
+        Http.Reply r = n.sync().postJson("/libraries/" + libraryId + "/invite", "");
+        assertEquals(200, r.status(), r.toString());
+        String ticket = r.data().path("ticket").asText();
+        assertTrue(ticket.startsWith("eyJsaWJyYXJ5X25hbWUiOi"), "a ticket looks like the seed's: " + ticket);
+        return ticket;
+    }
+
+    static void join(TestNode n, String ticket) {
+        Http.Reply r = n.sync().postJson("/join", "{\"ticket\": \"" + ticket + "\"}");
+        assertEquals(201, r.status(), r.toString());
+    }
+
+    static boolean has(TestNode n, String hash) {
+        Http.Reply r = n.http.get("/assets/" + hash);
+        return r.status() == 200;
+    }
+
+    static boolean gone(TestNode n, String hash) {
+        return n.http.get("/assets/" + hash).status() == 410;
+    }
+
+    @Test
+    void ingestOnOneMemberAppearsOnTheOthersWithIdenticalBytesAndMetadata() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"));
+                TestNode c = TestNode.start(dir.resolve("c"))) {
+            String lib = createLibrary(a, "{\"name\": \"shared-images\", \"filter\": {\"mime_prefix\": \"image/\"}}");
+            String ticket = invite(a, lib);
+            join(b, ticket);
+            join(c, ticket);
+            byte[] photo = Bytes.random(1, 300_000);
+            long t0 = System.nanoTime();
+            JsonNode original = a.http.ingest(photo, "photo.jpg", "mime_type", "image/jpeg", "application", "camera",
+                    "tags", "holiday,beach", "user", "alice").data();
+            String hash = original.path("hash").asText();
+            await("b and c have it", () -> has(b, hash) && has(c, hash));
+            System.out.println("ingest on A to downloadable on B and C: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            for (TestNode n : List.of(b, c)) {
+                assertArrayEquals(photo, n.http.getBytes("/assets/" + hash + "/content").body());
+                JsonNode copy = n.http.get("/assets/" + hash).data();
+                for (String field : List.of("mime_type", "application", "tags", "user", "file_name", "created_at", "size")) {
+                    assertEquals(original.path(field), copy.path(field), field);
+                }
+            }
+            // Not matching the filter: stays on A.
+            String text = a.http.ingest(Bytes.random(2, 100), "notes.txt", "mime_type", "text/plain").data().path("hash").asText();
+            Thread.sleep(300);
+            assertEquals(404, b.http.get("/assets/" + text).status());
+            // A member's ingest reaches the inviter and, through it, the other member.
+            String fromC = c.http.ingest(Bytes.random(3, 5000), "c.png", "mime_type", "image/png").data().path("hash").asText();
+            await("a and b have c's asset", () -> has(a, fromC) && has(b, fromC));
+            JsonNode state = a.sync().get("/libraries/" + lib).data();
+            assertEquals(2, state.path("assets").asLong());
+            assertEquals(2, state.path("members").size());
+            assertTrue(state.path("in_sync").asBoolean());
+        }
+    }
+
+    @Test
+    void deletesPropagateAsTombstones() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
+            String lib = createLibrary(a, "{\"name\": \"all\"}");
+            join(b, invite(a, lib));
+            String hash = a.http.ingest(Bytes.random(4, 1000), "x.bin", "mime_type", "application/octet-stream").data()
+                    .path("hash").asText();
+            await("b has it", () -> has(b, hash));
+            b.http.delete("/assets/" + hash);
+            await("a deleted it too", () -> gone(a, hash));
+            Thread.sleep(300);
+            assertTrue(gone(b, hash), "the delete is not undone by the other side");
+        }
+    }
+
+    @Test
+    void memberOfflineDuringIngestsCatchesUpWhenItReturns() throws Exception {
+        Path bData = dir.resolve("b");
+        try (TestNode a = TestNode.start(dir.resolve("a"))) {
+            String lib = createLibrary(a, "{\"name\": \"all\"}");
+            String ticket = invite(a, lib);
+            try (TestNode b = TestNode.start(bData)) {
+                join(b, ticket);
+            }
+            List<String> hashes = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                hashes.add(a.http.ingest(Bytes.random(1000 + i, 2000), "f" + i, "mime_type", "text/plain").data()
+                        .path("hash").asText());
+            }
+            try (TestNode b = TestNode.start(bData)) {
+                await("b has all 200", () -> b.http.get("/list?limit=1").data().path("total").asLong() == 200);
+                for (String h : hashes) {
+                    assertTrue(has(b, h));
+                }
+                JsonNode member = b.sync().get("/libraries/" + lib).data().path("members").get(0);
+                assertEquals(a.sync().get("/libraries/" + lib).data().path("revision").asLong(),
+                        member.path("revision_received").asLong(), "b applied a's index up to its revision");
+            }
+        }
+    }
+
+    @Test
+    void bothSidesIngestingAtOnceConverge() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
+            String lib = createLibrary(a, "{\"name\": \"all\"}");
+            join(b, invite(a, lib));
+            Thread ta = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 50; i++) {
+                    a.http.ingest(Bytes.random(2000 + i, 4000), "a" + i, "mime_type", "text/plain");
+                }
+            });
+            Thread tb = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 50; i++) {
+                    b.http.ingest(Bytes.random(3000 + i, 4000), "b" + i, "mime_type", "text/plain");
+                }
+            });
+            ta.join();
+            tb.join();
+            await("both hold 100", () -> a.http.get("/list?limit=1").data().path("total").asLong() == 100
+                    && b.http.get("/list?limit=1").data().path("total").asLong() == 100);
+            await("equal digests: nothing left to do", () -> a.sync().get("/libraries/" + lib).data().path("digest").asText()
+                    .equals(b.sync().get("/libraries/" + lib).data().path("digest").asText()));
+        }
+    }
+
+    @Test
+    void badTicketsAreRefusedAndNonMembersLearnNothing() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
+            String lib = createLibrary(a, "{\"name\": \"secret\"}");
+            String ticket = invite(a, lib);
+            assertEquals(400, b.sync().postJson("/join", "{\"ticket\": \"not-a-ticket!\"}").status());
+            assertEquals(400, b.sync().postJson("/join", "{\"ticket\": \"" + ticket.substring(0, 30) + "\"}").status());
+            // Same ticket with another secret: a forgery.
+            var decoded = dev.ferry.library.Ticket.decode(ticket);
+            String forged = new dev.ferry.library.Ticket(decoded.libraryName(), decoded.libraryId(), decoded.inviteId(),
+                    java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]), decoded.inviter(),
+                    decoded.addresses(), null).encode();
+            Http.Reply r = b.sync().postJson("/join", "{\"ticket\": \"" + forged + "\"}");
+            assertEquals(403, r.status(), r.toString());
+            assertTrue(r.error().contains("no such library or invite"), r.error());
+            // Revoked: refused alike.
+            String inviteId = decoded.inviteId();
+            assertEquals(200, a.sync().delete("/libraries/" + lib + "/invites/" + inviteId).status());
+            Http.Reply revoked = b.sync().postJson("/join", "{\"ticket\": \"" + ticket + "\"}");
+            assertEquals(403, revoked.status(), revoked.toString());
+            assertEquals(r.error(), revoked.error(), "a revoked invite looks exactly like a forged one");
+            // Expired.
+            Http.Reply shortLived = a.sync().postJson("/libraries/" + lib + "/invite", "{\"expires_in_secs\": 1}");
+            Thread.sleep(1100);
+            Http.Reply expired = b.sync().postJson("/join", "{\"ticket\": \"" + shortLived.data().path("ticket").asText() + "\"}");
+            assertEquals(403, expired.status(), expired.toString());
+            assertEquals(0, b.sync().get("/libraries").data().size());
+            assertEquals(400, a.sync().postJson("/libraries", "{\"name\": \"x\", \"filter\": {\"colour\": \"red\"}}").status());
+        }
+    }
+
+    @Test
+    void removedMemberGetsNothingMore() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
+            String lib = createLibrary(a, "{\"name\": \"all\"}");
+            join(b, invite(a, lib));
+            String bId = b.daemon.peering().peerId().toString();
+            assertEquals(200, a.sync().delete("/libraries/" + lib + "/members/" + bId).status());
+            String hash = a.http.ingest(Bytes.random(9, 100), "late", "mime_type", "text/plain").data().path("hash").asText();
+            Thread.sleep(500);
+            assertEquals(404, b.http.get("/assets/" + hash).status());
+        }
+    }
+}
