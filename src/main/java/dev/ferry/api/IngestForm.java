@@ -63,13 +63,17 @@ final class IngestForm {
         InputStream in = req.getInputStream();
         try {
             while (!parser.isState(MultiPartParser.State.END)) {
-                int n = in.read(chunk);
-                if (n < 0) {
+                // Fill the whole chunk (or up to the end): the file part then reaches the writer in 1 MiB slices
+                // that it can write and hash without gathering them first.
+                int n = in.readNBytes(chunk, 0, chunk.length);
+                if (n > 0) {
+                    parser.parse(ByteBuffer.wrap(chunk, 0, n), false);
+                    parts.rethrow();
+                }
+                if (n < chunk.length) {
                     parser.parse(ByteBuffer.allocate(0), true);
                     break;
                 }
-                parser.parse(ByteBuffer.wrap(chunk, 0, n), false);
-                parts.rethrow();
             }
         } catch (UploadTooLargeException e) {
             throw new ApiException(413, e.getMessage());

@@ -26,6 +26,13 @@ public final class BlobWriter extends OutputStream {
     private long size;
     private boolean finished;
     private String hash;
+    /**
+     * Large uploads start writeback while they arrive: every {@link #EARLY_SYNC_BYTES} an fdatasync runs on a
+     * background thread, so the disk works in parallel with the network and the final fsync has little left to do.
+     */
+    static final long EARLY_SYNC_BYTES = 64L << 20;
+    private long syncedUpTo;
+    private java.util.concurrent.CompletableFuture<Void> earlySync;
     private boolean closed;
 
     BlobWriter(Path temp, long limit) throws IOException {
@@ -61,6 +68,16 @@ public final class BlobWriter extends OutputStream {
             throw new UploadTooLargeException(limit);
         }
         size += buf.remaining();
+        if (buf.remaining() >= BATCH / 4 && buf.hasArray()) {
+            // Large enough to write as it is: no gathering copy.
+            flushBatch();
+            digest.update(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
+            while (buf.hasRemaining()) {
+                channel.write(buf);
+            }
+            maybeSyncEarly();
+            return;
+        }
         while (buf.hasRemaining()) {
             int n = Math.min(batch.remaining(), buf.remaining());
             ByteBuffer slice = buf.slice(buf.position(), n);
@@ -73,12 +90,42 @@ public final class BlobWriter extends OutputStream {
     }
 
     private void flushBatch() throws IOException {
+        if (batch.position() == 0) {
+            return;
+        }
         batch.flip();
         digest.update(batch.array(), 0, batch.limit());
         while (batch.hasRemaining()) {
             channel.write(batch);
         }
         batch.clear();
+        maybeSyncEarly();
+    }
+
+    private void maybeSyncEarly() {
+        if (size - syncedUpTo >= EARLY_SYNC_BYTES && (earlySync == null || earlySync.isDone())) {
+            syncedUpTo = size;
+            earlySync = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    channel.force(false);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, Thread::startVirtualThread);
+        }
+    }
+
+    private void awaitEarlySync() throws IOException {
+        if (earlySync == null) {
+            return;
+        }
+        try {
+            earlySync.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (!closed) {
+                throw new IOException("writing the upload to disk failed: " + e.getCause().getMessage(), e.getCause());
+            }
+        }
     }
 
     public long size() {
@@ -89,6 +136,7 @@ public final class BlobWriter extends OutputStream {
     String finish() throws IOException {
         if (!finished) {
             flushBatch();
+            awaitEarlySync();
             channel.force(false);
             channel.close();
             finished = true;
@@ -109,6 +157,9 @@ public final class BlobWriter extends OutputStream {
         }
         closed = true;
         digest.abandon();
+        if (earlySync != null) {
+            earlySync.exceptionally(e -> null).join(); // never close the channel under a running fdatasync
+        }
         try {
             channel.close();
         } finally {
