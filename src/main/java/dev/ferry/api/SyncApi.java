@@ -19,11 +19,11 @@ import java.util.Set;
  */
 public final class SyncApi {
     private final PeerManager peers;
-    private final AssetStore store;
+    private final dev.ferry.sync.StoreAccess store;
     private final long startedAt = System.currentTimeMillis();
     private final LibraryApi libraries;
 
-    public SyncApi(PeerManager peers, AssetStore store, dev.ferry.sync.SyncEngine engine) {
+    public SyncApi(PeerManager peers, dev.ferry.sync.StoreAccess store, dev.ferry.sync.SyncEngine engine) {
         this.peers = peers;
         this.store = store;
         this.libraries = new LibraryApi(engine, peers);

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code ferry} launcher. */
 @Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Ferry: peer-to-peer sync with a content-addressed asset store.",
-        subcommands = {StartCommand.class, StoreCommand.class, IngestCommand.class, LsCommand.class, GetCommand.class,
+        subcommands = {StartCommand.class, StoreCommand.class, SyncCommand.class, IngestCommand.class, LsCommand.class, GetCommand.class,
                 IdCommand.class, ConnectCommand.class, PeersCommand.class,
                 StatusCommand.class, CommandLine.HelpCommand.class})
 public final class Main {

@@ -29,7 +29,7 @@ class StartCommand implements Callable<Integer> {
             org.slf4j.LoggerFactory.getLogger(StartCommand.class)
                     .warn("relay_url is ignored: Ferry never routes traffic through a relay");
         }
-        Daemon daemon = Daemon.start(config);
+        Daemon daemon = Daemon.start(config, mode());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
@@ -39,4 +39,9 @@ class StartCommand implements Callable<Integer> {
         return 0;
     }
 
+
+    /** Which parts of the node this command runs. */
+    Daemon.Mode mode() {
+        return Daemon.Mode.ALL;
+    }
 }

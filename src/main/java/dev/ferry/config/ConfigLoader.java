@@ -96,7 +96,7 @@ public final class ConfigLoader {
         return new FerryConfig(
                 canUrl,
                 hostPort(v, "listen_addr", "127.0.0.1:3213"),
-                path(v, "data_dir", defaultDataDir(env)),
+                path(v, "data_dir", defaultDataDir(env, store.port())),
                 relayUrl,
                 Duration.ofSeconds(positiveLong(v, "poll_interval_secs", 5)),
                 Duration.ofSeconds(positiveLong(v, "full_scan_interval_secs", 300)),
@@ -214,12 +214,17 @@ public final class ConfigLoader {
         return env != null && !env.isBlank() ? env.trim() : "ferry";
     }
 
-    static Path defaultDataDir(Map<String, String> env) {
+    /**
+     * {@code $XDG_DATA_HOME/ferry} or {@code ~/.local/share/ferry}; a store on another port than 3210 (the seed's
+     * {@code CAN_PORT=3220 cargo run} for a second machine on one host) gets its own, {@code ferry-3220}.
+     */
+    static Path defaultDataDir(Map<String, String> env, int storePort) {
+        String dir = storePort == 3210 || storePort == 0 ? "ferry" : "ferry-" + storePort;
         String xdg = env.get("XDG_DATA_HOME");
         if (xdg != null && !xdg.isBlank()) {
-            return Path.of(xdg, "ferry");
+            return Path.of(xdg, dir);
         }
-        return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".local", "share", "ferry");
+        return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".local", "share", dir);
     }
 
     private static String text(Map<String, Source> v, String key, String dflt) {

@@ -1,26 +1,26 @@
 package dev.ferry.daemon;
 
-import dev.ferry.FerryException;
 import dev.ferry.api.ApiServer;
 import dev.ferry.api.ApiToken;
 import dev.ferry.api.StoreApi;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.store.AssetStore;
+import dev.ferry.sync.LocalStoreAccess;
+import dev.ferry.sync.RemoteStoreAccess;
+import dev.ferry.sync.StoreAccess;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Ferry node in this process. {@link #start} returns once every listener is up; {@link #close} is
- * idempotent and safe to call from a shutdown hook. Thread-safe.
+ * A Ferry node in this process, in one of three modes: everything ({@code ferry start}), the store alone
+ * ({@code ferry store}, the CAN Service of can-sync.txt) or the sync agent alone ({@code ferry sync}, which reaches
+ * its store only through the store's HTTP API at {@code can_service_url}). {@link #start} returns once every
+ * listener is up; {@link #close} is idempotent and safe to call from a shutdown hook. Thread-safe.
  */
 public final class Daemon implements AutoCloseable {
     /** File in the data directory holding the store API's base URL while the daemon runs (the CLI reads it). */
@@ -29,75 +29,76 @@ public final class Daemon implements AutoCloseable {
     public static final String SYNC_URL_FILE = "sync-api.url";
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
+    /** Which parts run in this process. */
+    public enum Mode {
+        ALL, STORE, SYNC;
+
+        boolean store() {
+            return this != SYNC;
+        }
+
+        boolean sync() {
+            return this != STORE;
+        }
+    }
+
     private final FerryConfig config;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
-    private final AssetStore store;
-    private final StoreApi storeApi;
-    private final ApiServer storeServer;
-    private final Peering peering;
+    private final Path dataDir;
+    private DirLock storeLock;
+    private DirLock syncLock;
+    private AssetStore store;
+    private StoreApi storeApi;
+    private ApiServer storeServer;
+    private Peering peering;
     private boolean closed;
 
-    private Daemon(FerryConfig config, FileChannel lockChannel, FileLock lock, AssetStore store, StoreApi storeApi,
-            ApiServer storeServer, Peering peering) {
+    private Daemon(FerryConfig config) {
         this.config = config;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
-        this.store = store;
-        this.storeApi = storeApi;
-        this.storeServer = storeServer;
-        this.peering = peering;
+        this.dataDir = config.dataDir().toAbsolutePath();
     }
 
     public static Daemon start(FerryConfig config) throws IOException {
-        Path dataDir = config.dataDir().toAbsolutePath();
-        Files.createDirectories(dataDir);
-        FileChannel lockChannel = FileChannel.open(dataDir.resolve("daemon.lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
+        return start(config, Mode.ALL);
+    }
+
+    public static Daemon start(FerryConfig config, Mode mode) throws IOException {
+        Daemon d = new Daemon(config);
         try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            lockChannel.close();
-            throw new FerryException("another Ferry daemon is using the data directory " + dataDir
-                    + "; stop it or choose another data_dir");
-        }
-        AssetStore store = null;
-        try {
-            store = AssetStore.open(dataDir.resolve("store"), config.maxUploadBytes(), Clock.systemUTC());
-            if (store.tempFilesRemovedAtOpen() > 0) {
-                log.info("removed {} partial upload(s) left by an earlier crash", store.tempFilesRemovedAtOpen());
+            Files.createDirectories(d.dataDir);
+            ApiToken token = ApiToken.loadOrCreate(d.dataDir);
+            StoreAccess access = null;
+            if (mode.store()) {
+                d.startStore(token);
+                access = new LocalStoreAccess(d.store);
             }
-            ApiToken token = ApiToken.loadOrCreate(dataDir);
-            StoreApi storeApi = new StoreApi(store);
-            // Multipart framing adds a little to the file's own size.
-            long maxBody = config.maxUploadBytes() + (1 << 20);
-            ApiServer server = ApiServer.start("store API", config.storeListenAddr(), token, config.requireToken(),
-                    maxBody, storeApi::register);
-            String url = "http://" + urlHost(config.storeListenAddr().host()) + ":" + server.port() + StoreApi.BASE;
-            writeAtomically(dataDir.resolve(STORE_URL_FILE), url + "\n");
-            log.info("Ferry {} store API on {} (data in {})", dev.ferry.Version.current(), url, dataDir);
-            Peering peering;
-            try {
-                peering = Peering.start(config, dataDir, store, token);
-            } catch (IOException | RuntimeException e) {
-                storeApi.shutdown();
-                server.close();
-                Files.deleteIfExists(dataDir.resolve(STORE_URL_FILE));
-                throw e;
+            if (mode.sync()) {
+                d.syncLock = DirLock.acquire(d.dataDir.resolve("sync.lock"), "sync agent");
+                if (access == null) {
+                    access = new RemoteStoreAccess(config.canServiceUrl());
+                    log.info("sync agent using the store at {}", config.canServiceUrl());
+                }
+                d.peering = Peering.start(config, d.dataDir, access, token);
             }
-            return new Daemon(config, lockChannel, lock, store, storeApi, server, peering);
+            return d;
         } catch (IOException | RuntimeException e) {
-            if (store != null) {
-                store.close();
-            }
-            lock.release();
-            lockChannel.close();
+            d.close();
             throw e;
         }
+    }
+
+    private void startStore(ApiToken token) throws IOException {
+        storeLock = DirLock.acquire(dataDir.resolve("store.lock"), "store");
+        store = AssetStore.open(dataDir.resolve("store"), config.maxUploadBytes(), Clock.systemUTC());
+        if (store.tempFilesRemovedAtOpen() > 0) {
+            log.info("removed {} partial upload(s) left by an earlier crash", store.tempFilesRemovedAtOpen());
+        }
+        storeApi = new StoreApi(store);
+        // Multipart framing adds a little to the file's own size.
+        long maxBody = config.maxUploadBytes() + (1 << 20);
+        storeServer = ApiServer.start("store API", config.storeListenAddr(), token, config.requireToken(), maxBody,
+                storeApi::register);
+        writeAtomically(dataDir.resolve(STORE_URL_FILE), storeUrl() + "\n");
+        log.info("Ferry {} store API on {} (data in {})", dev.ferry.Version.current(), storeUrl(), dataDir);
     }
 
     static String urlHost(String host) {
@@ -133,14 +134,26 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         closed = true;
-        peering.close();
-        storeApi.shutdown();
-        storeServer.close();
+        if (peering != null) {
+            peering.close();
+        }
+        if (storeApi != null) {
+            storeApi.shutdown();
+        }
+        if (storeServer != null) {
+            storeServer.close();
+        }
         try {
-            store.close();
-            Files.deleteIfExists(config.dataDir().toAbsolutePath().resolve(STORE_URL_FILE));
-            lock.release();
-            lockChannel.close();
+            if (store != null) {
+                store.close();
+                Files.deleteIfExists(dataDir.resolve(STORE_URL_FILE));
+            }
+            if (storeLock != null) {
+                storeLock.close();
+            }
+            if (syncLock != null) {
+                syncLock.close();
+            }
         } catch (IOException e) {
             log.warn("shutdown: {}", e.getMessage());
         }

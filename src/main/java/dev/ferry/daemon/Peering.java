@@ -14,7 +14,7 @@ import dev.ferry.peer.PeerTable;
 import dev.ferry.peer.RequestHandler;
 import dev.ferry.protocol.Protocol;
 import dev.ferry.library.LibraryStore;
-import dev.ferry.store.AssetStore;
+import dev.ferry.sync.StoreAccess;
 import dev.ferry.sync.SyncEngine;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -57,7 +57,7 @@ public final class Peering implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
-    static Peering start(FerryConfig config, Path dataDir, AssetStore store, ApiToken token) throws IOException {
+    static Peering start(FerryConfig config, Path dataDir, StoreAccess store, ApiToken token) throws IOException {
         NodeIdentity identity = NodeIdentity.loadOrCreate(dataDir);
         PeerTable table = new PeerTable(dataDir.resolve("peers.db"));
         // The engine needs the manager and the manager needs the engine's handler: tie the knot with a reference.

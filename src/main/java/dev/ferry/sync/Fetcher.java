@@ -6,11 +6,7 @@ import dev.ferry.library.Missing;
 import dev.ferry.peer.PeerId;
 import dev.ferry.peer.PeerLink;
 import dev.ferry.peer.PeerManager;
-import dev.ferry.store.AssetMetadata;
-import dev.ferry.store.AssetStore;
-import dev.ferry.store.BlobWriter;
 import dev.ferry.store.HashMismatchException;
-import dev.ferry.store.StoreEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -37,7 +33,7 @@ public final class Fetcher implements AutoCloseable {
     static final int PARALLEL = 4;
 
     private final LibraryStore libraries;
-    private final AssetStore store;
+    private final StoreAccess store;
     private final PeerManager peers;
     private final Clock clock;
     private final Semaphore wake = new Semaphore(0);
@@ -49,7 +45,7 @@ public final class Fetcher implements AutoCloseable {
     /** A transfer in progress, for {@code GET /libraries/{id}}. */
     public record Transfer(String hash, String libraryId, String peerId, long size, AtomicLong done) {}
 
-    Fetcher(LibraryStore libraries, AssetStore store, PeerManager peers, Clock clock) {
+    Fetcher(LibraryStore libraries, StoreAccess store, PeerManager peers, Clock clock) {
         this.libraries = libraries;
         this.store = store;
         this.peers = peers;
@@ -146,15 +142,17 @@ public final class Fetcher implements AutoCloseable {
                 .get(60, TimeUnit.SECONDS);
         Transfer t = new Transfer(m.hash(), m.libraryId(), link.remoteId().toString(), e.size(), new AtomicLong());
         transfers.put(m.hash(), t);
-        try (InputStream in = reply.stream() != null ? reply.stream() : InputStream.nullInputStream();
-                BlobWriter w = store.newWriter()) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                w.write(buf, 0, n);
-                t.done().addAndGet(n);
-            }
-            store.commit(w, new AssetMetadata(e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(), e.createdAt()),
-                    StoreEvent.Type.PUSH, m.hash());
+        try (InputStream in = reply.stream() != null ? reply.stream() : InputStream.nullInputStream()) {
+            store.push(e, new java.io.FilterInputStream(in) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    if (n > 0) {
+                        t.done().addAndGet(n);
+                    }
+                    return n;
+                }
+            });
             return true;
         } finally {
             transfers.remove(m.hash());

@@ -19,7 +19,6 @@ import dev.ferry.store.StoreEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -54,7 +53,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     static final int PAGE = 1000;
 
     private final LibraryStore libraries;
-    private final AssetStore store;
+    private final StoreAccess store;
     private final PeerManager peers;
     private final Clock clock;
     private final Duration fullScanInterval;
@@ -69,7 +68,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     private AutoCloseable storeSubscription;
     private volatile boolean running = true;
 
-    public SyncEngine(LibraryStore libraries, AssetStore store, PeerManager peers, Clock clock, Duration fullScanInterval) {
+    public SyncEngine(LibraryStore libraries, StoreAccess store, PeerManager peers, Clock clock, Duration fullScanInterval) {
         this.libraries = libraries;
         this.store = store;
         this.peers = peers;
@@ -80,7 +79,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
 
     /** Wires into the store and the peer manager and starts the workers. */
     public void start() throws IOException {
-        storeSubscription = store.events().subscribe(e -> outbound.execute(() -> onStoreEvent(e)));
+        storeSubscription = store.subscribe(e -> outbound.execute(() -> onStoreEvent(e)));
         peers.setLibraryStates(this::statesFor);
         peers.onLinkOpen(this::onLinkOpen);
         for (Library l : libraries.all()) {
@@ -302,13 +301,21 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             st.running = true;
         }
         Thread.ofVirtual().name("pull-" + link.remoteId().shortForm()).start(() -> {
+            long backoff = 500;
             while (running) {
                 try {
                     pull(libraryId, link);
+                    backoff = 500;
                 } catch (Exception e) {
-                    if (link.isOpen()) {
-                        log.warn("pulling library {} from {} failed: {}", libraryId, link.remoteId().shortForm(), e.getMessage());
+                    if (!link.isOpen()) {
+                        break; // the next link to this member pulls again
                     }
+                    // A failed pull (our store away, a busy member) is retried: the cursor did not move, nothing is lost.
+                    log.warn("pulling library {} from {} failed ({}); retrying in {} ms", libraryId, link.remoteId().shortForm(),
+                            e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName(), backoff);
+                    sleep(backoff);
+                    backoff = Math.min(30_000, backoff * 2);
+                    continue;
                 }
                 synchronized (st) {
                     if (!st.again) {
@@ -317,6 +324,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     }
                     st.again = false;
                 }
+            }
+            synchronized (st) {
+                st.running = false;
             }
         });
     }
@@ -433,7 +443,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     }
                     InputStream in;
                     try {
-                        in = Files.newInputStream(store.blobPath(g.hash()));
+                        in = store.open(g.hash());
                     } catch (NoSuchFileException ex) {
                         r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such asset"));
                         return;
@@ -457,6 +467,14 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         return libraries.get(libraryId).orElse(null);
     }
 
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -465,6 +483,10 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
 
     public Fetcher fetcher() {
         return fetcher;
+    }
+
+    public StoreAccess store() {
+        return store;
     }
 
     @Override
@@ -479,6 +501,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         } catch (Exception ignored) {
             // closing anyway
         }
+        store.close();
         outbound.shutdown();
         try {
             outbound.awaitTermination(5, TimeUnit.SECONDS);

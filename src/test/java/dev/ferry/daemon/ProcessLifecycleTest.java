@@ -75,7 +75,7 @@ class ProcessLifecycleTest {
         try (ChildNode node = ChildNode.start(data)) {
             var ex = org.junit.jupiter.api.Assertions.assertThrows(dev.ferry.FerryException.class,
                     () -> TestNode.start(data).close());
-            assertTrue(ex.getMessage().contains("another Ferry daemon"), ex.getMessage());
+            assertTrue(ex.getMessage().contains("another Ferry store"), ex.getMessage());
         }
     }
 }

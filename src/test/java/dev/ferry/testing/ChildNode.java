@@ -33,38 +33,50 @@ public final class ChildNode implements AutoCloseable {
     /** With extra environment variables ({@code FERRY_PEERS}, a fixed {@code FERRY_PEER_LISTEN_ADDR}...). */
     public static ChildNode start(Path dataDir, java.util.Map<String, String> extraEnv, String... jvmOptions)
             throws IOException, InterruptedException {
+        java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of(
+                "FERRY_STORE_LISTEN_ADDR", "127.0.0.1:0", "FERRY_LISTEN_ADDR", "127.0.0.1:0",
+                "FERRY_PEER_LISTEN_ADDR", "127.0.0.1:0", "FERRY_MDNS", "false"));
+        env.putAll(extraEnv);
+        return launch(dataDir, env, List.of(jvmOptions), List.of("start"), true, true);
+    }
+
+    /**
+     * Runs {@code ferry ARGS...} with exactly the given FERRY_* / CAN_PORT environment (plus FERRY_DATA_DIR) and waits
+     * for the store's and/or the sync API's URL file.
+     */
+    public static ChildNode launch(Path dataDir, java.util.Map<String, String> env, List<String> jvmOptions, List<String> args,
+            boolean waitStore, boolean waitSync) throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
         Path urlFile = dataDir.resolve("store-api.url");
-        Files.deleteIfExists(urlFile);
+        Path syncFile = dataDir.resolve("sync-api.url");
+        if (waitStore) {
+            Files.deleteIfExists(urlFile);
+        }
+        if (waitSync) {
+            Files.deleteIfExists(syncFile);
+        }
         String java = ProcessHandle.current().info().command().orElse("java");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(java));
-        cmd.addAll(List.of(jvmOptions));
-        cmd.addAll(List.of("-cp", cp.replace(File.pathSeparator + File.pathSeparator, File.pathSeparator),
-                "dev.ferry.cli.Main", "start"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", cp.replace(File.pathSeparator + File.pathSeparator, File.pathSeparator), "dev.ferry.cli.Main"));
+        cmd.addAll(args);
         Path log = dataDir.resolveSibling(dataDir.getFileName() + "-" + System.nanoTime() + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_") || k.equals("CAN_PORT"));
         pb.environment().put("FERRY_DATA_DIR", dataDir.toString());
-        pb.environment().put("FERRY_STORE_LISTEN_ADDR", "127.0.0.1:0");
-        pb.environment().put("FERRY_LISTEN_ADDR", "127.0.0.1:0");
-        pb.environment().put("FERRY_PEER_LISTEN_ADDR", "127.0.0.1:0");
-        pb.environment().put("FERRY_MDNS", "false");
-        pb.environment().putAll(extraEnv);
+        pb.environment().putAll(env);
         Process p = pb.start();
         long deadline = System.currentTimeMillis() + 30_000;
-        while (!Files.exists(urlFile)) {
+        while ((waitStore && !Files.exists(urlFile)) || (waitSync && !Files.exists(syncFile))) {
             if (!p.isAlive() || System.currentTimeMillis() > deadline) {
                 p.destroyForcibly();
-                throw new IOException("child daemon did not start: " + Files.readString(log, StandardCharsets.UTF_8));
+                throw new IOException("child daemon did not start (" + (p.isAlive() ? "timed out" : "exit " + p.exitValue()) + "): " + Files.readString(log, StandardCharsets.UTF_8));
             }
             Thread.sleep(20);
         }
-        Path syncFile = dataDir.resolve("sync-api.url");
-        while (!Files.exists(syncFile) && p.isAlive() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
-        return new ChildNode(dataDir, p, Files.readString(urlFile, StandardCharsets.UTF_8).trim(), log);
+        String url = waitStore ? Files.readString(urlFile, StandardCharsets.UTF_8).trim() : "http://127.0.0.1:1";
+        return new ChildNode(dataDir, p, url, log);
     }
 
     /** SIGKILL: no shutdown hook, no cleanup. */

@@ -1,0 +1,67 @@
+package dev.ferry.sync;
+
+import dev.ferry.library.Entry;
+import dev.ferry.store.Asset;
+import dev.ferry.store.AssetFilter;
+import dev.ferry.store.AssetMetadata;
+import dev.ferry.store.AssetStore;
+import dev.ferry.store.BlobWriter;
+import dev.ferry.store.StoreEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** The store in this process: events from its bus, bytes from its blob files. */
+public final class LocalStoreAccess implements StoreAccess {
+    private final AssetStore store;
+
+    public LocalStoreAccess(AssetStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public AutoCloseable subscribe(Consumer<StoreEvent> listener) {
+        return store.events().subscribe(listener);
+    }
+
+    @Override
+    public AssetStore.Page list(AssetFilter filter, int limit, long offset) throws IOException {
+        return store.list(filter, limit, offset);
+    }
+
+    @Override
+    public Optional<Asset> get(String hash) throws IOException {
+        return store.get(hash);
+    }
+
+    @Override
+    public void delete(String hash) throws IOException {
+        store.delete(hash);
+    }
+
+    @Override
+    public InputStream open(String hash) throws IOException {
+        return Files.newInputStream(store.blobPath(hash));
+    }
+
+    @Override
+    public void push(Entry e, InputStream bytes) throws IOException {
+        try (BlobWriter w = store.newWriter()) {
+            bytes.transferTo(w);
+            store.commit(w, new AssetMetadata(e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(), e.createdAt()),
+                    StoreEvent.Type.PUSH, e.hash());
+        }
+    }
+
+    @Override
+    public AssetStore.Stats stats() throws IOException {
+        return store.stats();
+    }
+
+    @Override
+    public void close() {
+        // the store belongs to the daemon, which closes it
+    }
+}
