@@ -34,6 +34,11 @@ final class BlockInput extends InputStream {
         }
     }
 
+    /** True once this stream threw: a truncated block, or bytes not matching the CID. */
+    boolean failed() {
+        return failure != null;
+    }
+
     /** True once every byte was read and matched the CID. */
     boolean complete() {
         return remaining == 0 && failure == null;

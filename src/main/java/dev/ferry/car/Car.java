@@ -18,4 +18,11 @@ public final class Car {
 
     /** Largest index block: 64 MiB, a few hundred thousand assets. */
     public static final int MAX_INDEX_SIZE = 64 << 20;
+
+    /**
+     * Largest heap a decoded index may take, estimated from above as it is read: 256 MiB, four times
+     * {@link #MAX_INDEX_SIZE}. Typical metadata decodes to two or three times its encoded size, but a hostile
+     * index of one-character tags would decode to some thirty times; this bounds what any index can cost.
+     */
+    public static final long MAX_INDEX_HEAP = 4L * MAX_INDEX_SIZE;
 }

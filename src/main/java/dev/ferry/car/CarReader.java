@@ -69,16 +69,16 @@ public final class CarReader implements AutoCloseable {
         }
         state = State.FAILED;   // until it succeeds
         Cid root = readHeader();
-        long section = sectionLength("the index block's length");
+        long section = varint("the index block's length");
         if (section < 0) {
             throw new CarFormatException("truncated archive: no index block after the header");
         }
-        Cid first = readCid("the index block's CID");
+        Cid first = readCid(section, "the index block's CID");
         if (!first.equals(root)) {
             throw new CarFormatException("root does not match the first block: the header's root is " + root
                     + ", the first block is " + first);
         }
-        long length = dataLength(section, first);
+        long length = section - Cid.BYTES;
         if (length > Car.MAX_INDEX_SIZE) {
             throw new CarFormatException("index block larger than limit: " + length + " bytes, the limit is "
                     + Car.MAX_INDEX_SIZE);
@@ -86,13 +86,12 @@ public final class CarReader implements AutoCloseable {
         BlockInput block = new BlockInput(in, root, length);
         CarIndex index;
         try {
-            index = IndexCodec.read(block);
+            index = IndexCodec.read(block, Car.MAX_INDEX_HEAP);
         } catch (CarFormatException e) {
-            throw e.getMessage().startsWith("bad index") ? preferMismatch(block, e) : e;
+            throw block.failed() ? e : preferMismatch(block, e);
         }
-        if (!block.complete()) {   // the parser stops at the end of the map; the block must end there too
-            throw new CarFormatException("bad index: the map ends before its block does ("
-                    + length + " bytes)");
+        if (!block.complete()) {   // cannot happen: the parser saw the block's end after the map
+            throw new IllegalStateException("the index parser stopped before the end of its block");
         }
         for (CarEntry e : index.live()) {
             if (e.size() > maxBlockSize) {
@@ -130,7 +129,7 @@ public final class CarReader implements AutoCloseable {
             current.drain(scratch);
             current = null;
         }
-        long section = sectionLength("a block's length");
+        long section = varint("a block's length");
         if (next == live.size()) {
             if (section >= 0) {
                 throw new CarFormatException("unexpected block: the archive goes on after the last of the "
@@ -144,8 +143,8 @@ public final class CarReader implements AutoCloseable {
             throw new CarFormatException("truncated archive: it ends after " + next + " of the " + live.size()
                     + " blocks its index lists; missing " + expected.cid());
         }
-        Cid cid = readCid("a block's CID");
-        long length = dataLength(section, cid);
+        Cid cid = readCid(section, "a block's CID");
+        long length = section - Cid.BYTES;
         if (length > maxBlockSize) {
             throw new CarFormatException("block larger than limit: " + cid + " has " + length
                     + " bytes, the limit is " + maxBlockSize);
@@ -190,11 +189,7 @@ public final class CarReader implements AutoCloseable {
         return HeaderCodec.decode(header);
     }
 
-    /** A section's length, or -1 if the stream ends cleanly before it. */
-    private long sectionLength(String what) throws IOException {
-        return varint(what);
-    }
-
+    /** A varint (a section's length, say), or -1 if the stream ends cleanly before it. */
     private long varint(String what) throws IOException {
         try {
             return Varint.read(in, what);
@@ -203,7 +198,12 @@ public final class CarReader implements AutoCloseable {
         }
     }
 
-    private Cid readCid(String what) throws IOException {
+    /** The CID at the start of a section of {@code section} bytes; every supported CID has 36. */
+    private Cid readCid(long section, String what) throws IOException {
+        if (section < Cid.BYTES) {
+            throw new CarFormatException("bad block: a section of " + section + " bytes cannot hold a CID ("
+                    + Cid.BYTES + " bytes), at byte " + in.position());
+        }
         try {
             return Cid.read(in);
         } catch (EOFException e) {
@@ -211,15 +211,6 @@ public final class CarReader implements AutoCloseable {
         } catch (CarFormatException e) {
             throw new CarFormatException(e.getMessage() + " (" + what + ", before byte " + in.position() + ")", e);
         }
-    }
-
-    private long dataLength(long section, Cid cid) throws CarFormatException {
-        long length = section - Cid.BYTES;
-        if (length < 0) {
-            throw new CarFormatException("bad block: a section of " + section + " bytes is shorter than its CID "
-                    + cid + " (" + Cid.BYTES + " bytes)");
-        }
-        return length;
     }
 
     private CarFormatException truncated(EOFException e) {

@@ -58,7 +58,8 @@ public final class CarWriter implements AutoCloseable {
      * if the index breaks a limit.
      *
      * @throws CarFormatException "block larger than limit" if a live asset is larger than the block limit, or
-     *     "index block larger than limit" if the index encodes to more than {@link Car#MAX_INDEX_SIZE} bytes
+     *     "index block larger than limit" if the index encodes to more than {@link Car#MAX_INDEX_SIZE} bytes or
+     *     would decode to more than {@link Car#MAX_INDEX_HEAP}
      * @throws IOException the stream failed
      */
     public void writeIndex(CarIndex index) throws IOException {
@@ -72,6 +73,11 @@ public final class CarWriter implements AutoCloseable {
                 throw new CarFormatException("block larger than limit: asset " + e.hash() + " is " + e.size()
                         + " bytes, the limit is " + maxBlockSize);
             }
+        }
+        long heap = IndexCodec.heap(index);
+        if (heap > Car.MAX_INDEX_HEAP) {
+            throw new CarFormatException("index block larger than limit: decoding it would take " + heap
+                    + " bytes of heap, the limit is " + Car.MAX_INDEX_HEAP);
         }
         HashingSink measure = new HashingSink(OutputStream.nullOutputStream());
         IndexCodec.write(index, measure);

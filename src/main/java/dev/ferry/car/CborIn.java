@@ -14,17 +14,41 @@ import java.util.Set;
  * Typed, checked reads of one DAG-CBOR value on Jackson's streaming parser (no tree is built). Failures of the
  * data become {@link CarFormatException}s whose message starts with {@code problem} ("bad header", "bad index")
  * and names the key; an {@code IOException} of the underlying stream (a truncated or corrupt block, say) passes
- * through unchanged. Tags other than 42 on a link are refused. Not thread-safe: one instance reads one value.
+ * through unchanged. Tags other than 42 on a link are refused.
+ *
+ * <p>Decoding can cost far more heap than the bytes decoded: a one-character text is two bytes of CBOR and
+ * some 50 bytes of {@code String}. So every text read, and whatever else the caller {@linkplain #charge charges},
+ * counts against a heap budget, estimated from above, and the value is refused once it is spent. Not
+ * thread-safe: one instance reads one value.
  */
 final class CborIn {
+    /** Estimated heap of a {@code String} beyond its characters: object, array header, the reference to it. */
+    static final int STRING_OVERHEAD = 48;
+
     private final CBORParser parser;
     private final String problem;
+    private final long heapBudget;
+    private long heap;
     private JsonToken token;
     private boolean peeked;
 
-    CborIn(CBORParser parser, String problem) {
+    CborIn(CBORParser parser, String problem, long heapBudget) {
         this.parser = parser;
         this.problem = problem;
+        this.heapBudget = heapBudget;
+    }
+
+    /** Counts {@code bytes} of heap that decoding {@code what} keeps; refuses the value beyond the budget. */
+    void charge(long bytes, String what) throws CarFormatException {
+        heap += bytes;
+        if (heap > heapBudget) {
+            throw error("decoding it would take more than " + heapBudget + " bytes of heap (at " + what + ")");
+        }
+    }
+
+    /** The heap charged so far. */
+    long heap() {
+        return heap;
     }
 
     CarFormatException error(String detail) {
@@ -91,7 +115,9 @@ final class CborIn {
 
     String text(String what) throws IOException {
         expect(what, JsonToken.VALUE_STRING, "a text string");
-        return parser.getText();
+        String text = parser.getText();
+        charge(STRING_OVERHEAD + 2L * text.length(), what);
+        return text;
     }
 
     String nullableText(String what) throws IOException {
@@ -107,6 +133,7 @@ final class CborIn {
         beginArray(what);
         List<String> out = new ArrayList<>();
         while (!endOfArray()) {
+            charge(8, what);   // the list slot
             out.add(text(what + " " + out.size()));
         }
         return out;

@@ -34,7 +34,7 @@ final class HeaderCodec {
     /** The one root of a header, or "bad header" / "CID unsupported" naming what is wrong. */
     static Cid decode(byte[] header) throws CarFormatException {
         try (CBORParser parser = DagCbor.FACTORY.createParser(header)) {
-            return decode(new CborIn(parser, "bad header"));
+            return decode(new CborIn(parser, "bad header", Long.MAX_VALUE));   // a header holds no texts
         } catch (CarFormatException e) {
             throw e;
         } catch (IOException e) {   // from Jackson: a byte array fails in no other way

@@ -80,13 +80,34 @@ final class IndexCodec {
         g.writeEndObject();
     }
 
+    /** Estimated heap of one decoded entry beyond its texts: the record, its tag list, the list slots. */
+    static final int ENTRY_OVERHEAD = 96;
+
+    /** The heap {@link #read} charges for decoding {@code index}, so a writer can refuse what readers would. */
+    static long heap(CarIndex index) {
+        long heap = text(index.libraryId()) + text(index.libraryName());
+        for (CarEntry e : index.assets()) {
+            heap += ENTRY_OVERHEAD + text(e.hash()) + text(e.mimeType()) + text(e.application()) + text(e.user())
+                    + text(e.fileName());
+            for (String tag : e.tags()) {
+                heap += 8 + text(tag);
+            }
+        }
+        return heap;
+    }
+
+    private static long text(String text) {
+        return text == null ? 0 : CborIn.STRING_OVERHEAD + 2L * text.length();
+    }
+
     /**
-     * Parses one index from {@code block}, which must end where the map ends. Exceptions of the stream itself
-     * (a truncated block, bytes not matching the CID) pass through unchanged.
+     * Parses one index from {@code block}, which must end where the map ends, refusing it once the decoded
+     * index would take more than {@code heapBudget} bytes (estimated). Exceptions of the stream itself (a
+     * truncated block, bytes not matching the CID) pass through unchanged.
      */
-    static CarIndex read(InputStream block) throws IOException {
+    static CarIndex read(InputStream block, long heapBudget) throws IOException {
         try (CBORParser parser = DagCbor.FACTORY.createParser(block)) {
-            CborIn in = new CborIn(parser, "bad index");
+            CborIn in = new CborIn(parser, "bad index", heapBudget);
             CarIndex index = index(in);
             in.end("the index map");
             return index;
@@ -141,6 +162,7 @@ final class IndexCodec {
 
     private static CarEntry entry(CborIn in, int i) throws IOException {
         String what = "asset " + i;
+        in.charge(ENTRY_OVERHEAD, what);
         Set<String> seen = in.beginMap(what);
         Cid cid = null;
         String hash = null;
