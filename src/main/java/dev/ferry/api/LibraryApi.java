@@ -47,6 +47,8 @@ final class LibraryApi {
         app.get("/libraries/{id}/invites", this::invites);
         app.delete("/libraries/{id}/invites/{invite}", this::revokeInvite);
         app.post("/join", this::join);
+        app.get("/libraries/{id}/export", this::export);
+        app.post("/import", this::importCar);
     }
 
     int count() {
@@ -231,6 +233,37 @@ final class LibraryApi {
             throw ApiException.notFound("no invite " + ctx.pathParam("invite") + " for library " + l.id());
         }
         ctx.json(Json.success(Map.of("invite_id", ctx.pathParam("invite"), "revoked", true)));
+    }
+
+    /** The library, or what changed since {@code ?since=REV}, as a CARv1 archive (application/vnd.ipld.car). */
+    private void export(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of("since"));
+        Library l = library(ctx);
+        long since = Params.since(ctx);
+        ctx.status(200).contentType("application/vnd.ipld.car");
+        ctx.header("Content-Disposition", "attachment; filename=\"" + l.id() + ".car\"");
+        var out = ctx.res().getOutputStream();
+        engine.cars().export(l, since, out);
+        out.flush();
+    }
+
+    /** Stores every asset of a CARv1 archive (the request body) that is not here yet, each verified by hash. */
+    private void importCar(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        try {
+            var got = engine.cars().importCar(ctx.req().getInputStream(), dev.ferry.car.Car.DEFAULT_MAX_BLOCK_SIZE);
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("library_id", got.libraryId());
+            v.put("revision", got.revision());
+            v.put("added", got.added());
+            v.put("already_present", got.present());
+            v.put("deleted_entries", got.deleted());
+            ctx.json(Json.success(v));
+        } catch (dev.ferry.car.CarFormatException e) {
+            throw ApiException.badRequest("not a valid Ferry CAR archive: " + e.getMessage());
+        } catch (dev.ferry.store.HashMismatchException e) {
+            throw new ApiException(422, "a block of the archive does not match its CID: " + e.getMessage());
+        }
     }
 
     record JoinBody(String ticket, String path) {}

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Ferry: peer-to-peer sync with a content-addressed asset store.",
         subcommands = {StartCommand.class, StoreCommand.class, SyncCommand.class, IngestCommand.class, LsCommand.class, GetCommand.class,
-                IdCommand.class, ConnectCommand.class, PeersCommand.class,
+                IdCommand.class, ConnectCommand.class, PeersCommand.class, ExportCommand.class, ImportCommand.class,
                 StatusCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 

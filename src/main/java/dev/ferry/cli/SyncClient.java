@@ -36,6 +36,15 @@ final class SyncClient {
         return new SyncClient(url, ApiToken.read(dataDir));
     }
 
+    String base() {
+        return base;
+    }
+
+    JsonNode postFile(String path, java.nio.file.Path file) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/vnd.ipld.car")
+                .POST(HttpRequest.BodyPublishers.ofFile(file)));
+    }
+
     JsonNode get(String path) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
@@ -50,7 +59,7 @@ final class SyncClient {
             b.header("Authorization", "Bearer " + token);
         }
         try {
-            HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(b.timeout(Duration.ofMinutes(30)).build(), HttpResponse.BodyHandlers.ofString());
             JsonNode root = dev.ferry.api.Json.MAPPER.readTree(r.body());
             if (r.statusCode() >= 300 || !"success".equals(root.path("status").asText())) {
                 throw new FerryException(root.path("error").asText("HTTP " + r.statusCode()));

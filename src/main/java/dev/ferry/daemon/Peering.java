@@ -74,7 +74,7 @@ public final class Peering implements AutoCloseable {
             engine.start();
             peers.start();
             SyncApi api = new SyncApi(peers, store, engine);
-            sync = ApiServer.start("sync API", config.listenAddr(), token, config.requireToken(), 1 << 20, api::register);
+            sync = ApiServer.start("sync API", config.listenAddr(), token, config.requireToken(), config.maxUploadBytes(), api::register);
             String url = "http://" + Daemon.urlHost(config.listenAddr().host()) + ":" + sync.port();
             Daemon.writeAtomically(dataDir.resolve(Daemon.SYNC_URL_FILE), url + "\n");
             log.info("sync API on {}", url);

@@ -14,6 +14,10 @@ public record Entry(String hash, long size, String mimeType, String application,
         tags = tags == null ? List.of() : List.copyOf(tags);
     }
 
+    public Entry withChangedAt(long at) {
+        return new Entry(hash, size, mimeType, application, tags, user, fileName, createdAt, deleted, at, rev);
+    }
+
     public Entry withRev(long newRev) {
         return new Entry(hash, size, mimeType, application, tags, user, fileName, createdAt, deleted, changedAt, newRev);
     }

@@ -34,6 +34,9 @@ final class Messages {
     /** {@code library.notify}: the sender's index of the library reached {@code revision}. */
     record Notify(String libraryId, long revision) {}
 
+    /** {@code library.car}: the repository-sync exchange; the answer streams a status byte, then a CARv1 archive. */
+    record CarRequest(String libraryId, long since) {}
+
     /** {@code asset.get}: the bytes of an asset of the library, streamed. */
     record AssetGet(String libraryId, String hash) {}
 

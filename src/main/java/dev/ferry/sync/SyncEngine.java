@@ -51,6 +51,14 @@ import org.slf4j.LoggerFactory;
 public final class SyncEngine implements AutoCloseable, RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(SyncEngine.class);
     static final int PAGE = 1000;
+    /** A member this many revisions ahead is caught up with one CAR stream instead of pages and single fetches. */
+    static final long CAR_THRESHOLD = 1000;
+    /** Repository-sync limits (p2pds-repo-sync.txt): request size, response size. */
+    static final int CAR_MAX_REQUEST = 64 * 1024;
+    static final long CAR_MAX_RESPONSE = 64L << 30;
+    static final byte CAR_OK = 0;
+    static final byte CAR_NOT_FOUND = 1;
+    static final byte CAR_ERROR = 2;
 
     private final LibraryStore libraries;
     private final StoreAccess store;
@@ -65,6 +73,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     });
     private final Map<String, PullState> pulls = new ConcurrentHashMap<>();
     private final Fetcher fetcher;
+    private final CarTransfer cars;
     private AutoCloseable storeSubscription;
     private volatile boolean running = true;
 
@@ -75,6 +84,11 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         this.clock = clock;
         this.fullScanInterval = fullScanInterval;
         this.fetcher = new Fetcher(libraries, store, peers, clock);
+        this.cars = new CarTransfer(libraries, store);
+    }
+
+    public CarTransfer cars() {
+        return cars;
     }
 
     /** Wires into the store and the peer manager and starts the workers. */
@@ -336,6 +350,10 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         if (libraries.get(libraryId).isEmpty() || !libraries.isMember(libraryId, peer)) {
             return;
         }
+        long behind = remoteRevision(libraryId, link) - libraries.cursor(libraryId, peer);
+        if (behind > CAR_THRESHOLD) {
+            catchUpByCar(libraryId, link);
+        }
         boolean more = true;
         while (more && link.isOpen()) {
             long since = libraries.cursor(libraryId, peer);
@@ -361,6 +379,41 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             libraries.setCursor(libraryId, peer, more ? last : Math.max(last, reply.revision()));
         }
         fetcher.wake();
+    }
+
+    private long remoteRevision(String libraryId, PeerLink link) throws Exception {
+        PeerLink.Reply r = link.request("library.changes",
+                Messages.encode(new Messages.ChangesRequest(libraryId, Long.MAX_VALUE - 1, 1))).get(60, TimeUnit.SECONDS);
+        return Messages.decode(r.body(), Messages.ChangesReply.class).revision();
+    }
+
+    /**
+     * The repository-sync exchange: asks the member for everything since our cursor as one stream (status byte, then
+     * a CAR), stores what is new, applies its tombstones, and moves the cursor to the archive's revision.
+     */
+    private void catchUpByCar(String libraryId, PeerLink link) throws Exception {
+        String peer = link.remoteId().toString();
+        long since = libraries.cursor(libraryId, peer);
+        PeerLink.Reply r = link.request("library.car", Messages.encode(new Messages.CarRequest(libraryId, since)))
+                .get(30, TimeUnit.SECONDS);
+        try (InputStream in = new LimitedInputStream(r.stream(), CAR_MAX_RESPONSE)) {
+            int status = in.read();
+            if (status != CAR_OK) {
+                throw new IOException("catch-up by CAR refused by " + link.remoteId().shortForm() + " (status " + status + ")");
+            }
+            CarTransfer.Imported got = cars.importCar(in, dev.ferry.car.Car.DEFAULT_MAX_BLOCK_SIZE);
+            if (!got.libraryId().equals(libraryId)) {
+                throw new IOException("the CAR is of library " + got.libraryId() + ", not " + libraryId);
+            }
+            for (Entry e : got.entries()) {
+                if (e.deleted()) {
+                    applyRemote(libraryId, e.withChangedAt(clock.millis()), peer);
+                }
+            }
+            libraries.setCursor(libraryId, peer, got.revision());
+            log.info("caught up with library {} from {} by CAR: {} new, {} already here, {} deleted (revision {} to {})",
+                    libraryId, link.remoteId().shortForm(), got.added(), got.present(), got.deleted(), since, got.revision());
+        }
     }
 
     private void applyRemote(String libraryId, Entry e, String peer) throws IOException {
@@ -431,6 +484,31 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     }
                     r.respond(0, new byte[0]);
                     requestPull(n.libraryId(), link);
+                }
+                case "library.car" -> {
+                    if (body.length > CAR_MAX_REQUEST) {
+                        r.stream(new byte[0], new java.io.ByteArrayInputStream(new byte[] {CAR_ERROR}));
+                        return;
+                    }
+                    Messages.CarRequest req = Messages.decode(body, Messages.CarRequest.class);
+                    Library l = memberLibrary(req.libraryId(), link);
+                    if (l == null) {
+                        r.stream(new byte[0], new java.io.ByteArrayInputStream(new byte[] {CAR_NOT_FOUND}));
+                        return;
+                    }
+                    java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 20);
+                    java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
+                    Thread.ofVirtual().name("car-export").start(() -> {
+                        try (out) {
+                            out.write(CAR_OK);
+                            cars.export(l, req.since(), out);
+                        } catch (IOException e) {
+                            log.warn("CAR export of {} to {} stopped: {}", l.id(), link.remoteId().shortForm(), e.getMessage());
+                        }
+                    });
+                    try (in) {
+                        r.stream(new byte[0], in);
+                    }
                 }
                 case "asset.get" -> {
                     Messages.AssetGet g = Messages.decode(body, Messages.AssetGet.class);
