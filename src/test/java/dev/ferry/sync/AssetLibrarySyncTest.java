@@ -191,6 +191,20 @@ class AssetLibrarySyncTest {
     }
 
     @Test
+    void joinToAnUnreachableInviterSaysSo() throws Exception {
+        String ticket;
+        try (TestNode a = TestNode.start(dir.resolve("a"))) {
+            ticket = invite(a, createLibrary(a, "{\"name\": \"gone\"}"));
+        }
+        try (TestNode b = TestNode.start(dir.resolve("b"))) {
+            Http.Reply r = b.sync().postJson("/join", "{\"ticket\": \"" + ticket + "\"}");
+            assertEquals(502, r.status(), r.toString());
+            assertTrue(r.error().contains("cannot reach the inviter"), r.error());
+            assertEquals(0, b.sync().get("/libraries").data().size(), "nothing half-joined");
+        }
+    }
+
+    @Test
     void removedMemberGetsNothingMore() throws Exception {
         try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
             String lib = createLibrary(a, "{\"name\": \"all\"}");
