@@ -14,7 +14,12 @@ final class ClientOptions {
     String url;
 
     StoreClient connect() throws IOException {
+        return connect(1);
+    }
+
+    /** A client that can carry {@code parallel} requests at once. */
+    StoreClient connect(int parallel) throws IOException {
         Logging.configure("warn");
-        return StoreClient.connect(config.load(), url);
+        return StoreClient.connect(config.load(), url, parallel);
     }
 }

@@ -40,25 +40,47 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--user", paramLabel = "ID", description = "user identity")
     String user;
 
+    @Option(names = {"-j", "--jobs"}, defaultValue = "4", description = "uploads in flight at once (default ${DEFAULT-VALUE})")
+    int jobs;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         List<Path> all = expand(files);
-        int failed = 0;
-        try (StoreClient c = client.connect()) {
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<dev.ferry.FerryException> fatal = new java.util.concurrent.atomic.AtomicReference<>();
+        // Several uploads in flight: while one waits for its fsync on the daemon, the next is already streaming.
+        int parallel = Math.max(1, Math.min(jobs, all.size()));
+        try (StoreClient c = client.connect(parallel);
+                var pool = java.util.concurrent.Executors.newFixedThreadPool(parallel)) {
             for (Path f : all) {
-                try {
-                    JsonNode a = c.postMultipart("/ingest", entity(f));
-                    System.out.println(a.path("hash").asText() + "  " + f + (a.path("duplicate").asBoolean() ? "  (already stored)" : ""));
-                } catch (dev.ferry.FerryException e) {
-                    if (e.getMessage().startsWith("no Ferry daemon")) {
-                        throw e;
+                pool.execute(() -> {
+                    if (fatal.get() != null) {
+                        return;
                     }
-                    System.err.println("ferry: " + f + ": " + e.getMessage());
-                    failed++;
-                }
+                    try {
+                        JsonNode a = c.postMultipart("/ingest", entity(f));
+                        synchronized (System.out) {
+                            System.out.println(a.path("hash").asText() + "  " + f
+                                    + (a.path("duplicate").asBoolean() ? "  (already stored)" : ""));
+                        }
+                    } catch (dev.ferry.FerryException e) {
+                        if (e.getMessage().startsWith("no Ferry daemon")) {
+                            fatal.compareAndSet(null, e);
+                            return;
+                        }
+                        System.err.println("ferry: " + f + ": " + e.getMessage());
+                        failed.incrementAndGet();
+                    } catch (IOException e) {
+                        System.err.println("ferry: " + f + ": " + e.getMessage());
+                        failed.incrementAndGet();
+                    }
+                });
             }
         }
-        return failed == 0 ? 0 : 1;
+        if (fatal.get() != null) {
+            throw fatal.get();
+        }
+        return failed.get() == 0 ? 0 : 1;
     }
 
     private static List<Path> expand(List<Path> args) throws IOException {

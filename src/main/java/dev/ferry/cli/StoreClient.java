@@ -29,16 +29,19 @@ import org.apache.hc.core5.http.io.entity.EntityUtils;
  */
 final class StoreClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final CloseableHttpClient http = HttpClients.custom().disableAutomaticRetries().build();
+    private final CloseableHttpClient http;
     final String baseUrl;
     private final String token;
 
-    private StoreClient(String baseUrl, String token) {
+    private StoreClient(String baseUrl, String token, int parallel) {
+        var pool = org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder.create()
+                .setMaxConnPerRoute(parallel).setMaxConnTotal(parallel).build();
+        this.http = HttpClients.custom().setConnectionManager(pool).disableAutomaticRetries().build();
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.token = token;
     }
 
-    static StoreClient connect(FerryConfig config, String urlOverride) throws IOException {
+    static StoreClient connect(FerryConfig config, String urlOverride, int parallel) throws IOException {
         Path dataDir = config.dataDir().toAbsolutePath();
         String url = urlOverride;
         Path urlFile = dataDir.resolve(Daemon.STORE_URL_FILE);
@@ -50,7 +53,7 @@ final class StoreClient implements AutoCloseable {
             host = host.equals("0.0.0.0") ? "127.0.0.1" : host.contains(":") ? "[" + host + "]" : host;
             url = "http://" + host + ":" + config.storeListenAddr().port() + StoreApi.BASE;
         }
-        return new StoreClient(url, ApiToken.read(dataDir));
+        return new StoreClient(url, ApiToken.read(dataDir), parallel);
     }
 
     /** Sends the request and returns the envelope's {@code data}; a non-success answer becomes a FerryException. */
