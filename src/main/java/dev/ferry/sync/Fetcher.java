@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Fetcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
-    static final int PARALLEL = 4;
+    static final int PARALLEL = 16;
 
     private final LibraryStore libraries;
     private final StoreAccess store;
