@@ -68,7 +68,7 @@ public final class LinkBench {
 
         // (2) one link, daemon -> here. The daemon serves diag.stream to known peers, so make this node known:
         // the daemon then dials our listener.
-        SSLServerSocket listener = tls.listen(new InetSocketAddress("127.0.0.1", 0), id -> id.equals(daemonId));
+        java.net.ServerSocket listener = tls.listen(new InetSocketAddress("127.0.0.1", 0), id -> id.equals(daemonId));
         CompletableFuture<PeerLink> incoming = CompletableFuture.supplyAsync(() -> {
             try {
                 SSLSocket s = (SSLSocket) listener.accept();

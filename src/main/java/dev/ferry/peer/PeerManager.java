@@ -83,7 +83,7 @@ public final class PeerManager implements AutoCloseable {
     private volatile java.util.function.Function<PeerId, List<dev.ferry.protocol.LibraryState>> libraryStates = id -> List.of();
     /** Methods an authenticated but unknown peer may call: the ones by which it proves a capability. */
     private static final java.util.Set<String> OPEN_METHODS = java.util.Set.of("library.join");
-    private volatile SSLServerSocket server;
+    private volatile java.net.ServerSocket server;
     private volatile List<String> advertised = List.of();
     private volatile boolean running;
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.security.GeneralSecurityException;
@@ -99,13 +100,12 @@ public final class PeerTls {
      * only if {@code incomingTrust} accepts its id. Accepting does not handshake: pass each accepted socket to
      * {@link #handshake}.
      */
-    public SSLServerSocket listen(InetSocketAddress bind, PeerTrust incomingTrust) throws IOException {
+    public ServerSocket listen(InetSocketAddress bind, PeerTrust incomingTrust) throws IOException {
         SSLContext context = context(PinnedTrustManager.incoming(incomingTrust, acceptedIncoming, clock));
-        SSLServerSocket server = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
+        SSLParameters parameters = parameters();
+        parameters.setNeedClientAuth(true);
+        ServerSocket server = new TlsServerSocket(context, parameters);
         try {
-            SSLParameters parameters = parameters();
-            parameters.setNeedClientAuth(true);
-            server.setSSLParameters(parameters);
             server.setReuseAddress(true);
             server.bind(bind);
             return server;
@@ -159,7 +159,7 @@ public final class PeerTls {
     public SSLSocket connect(InetSocketAddress address, PeerId expected, Duration timeout) throws IOException {
         String peer = "peer at " + PinnedTrustManager.describe(address);
         long deadline = System.nanoTime() + timeout.toNanos();
-        Socket raw = new Socket();
+        Socket raw = new BufferedSocket();
         try {
             raw.setTcpNoDelay(true);
             try {
@@ -172,6 +172,7 @@ public final class PeerTls {
             PinnedTrustManager trustManager = PinnedTrustManager.outgoing(address, expected, clock);
             SSLSocket socket = (SSLSocket) context(trustManager).getSocketFactory()
                     .createSocket(raw, address.getHostString(), address.getPort(), true);
+            TlsServerSocket.UNDERLYING.put(socket, raw);
             socket.setUseClientMode(true);
             SSLParameters parameters = parameters();
             parameters.setServerNames(List.of());
@@ -296,7 +297,13 @@ public final class PeerTls {
         AtomicInteger state = new AtomicInteger(RUNNING);
         ScheduledFuture<?> alarm = DEADLINES.schedule(() -> {
             if (state.compareAndSet(RUNNING, EXPIRED)) {
-                Thread.startVirtualThread(() -> closeQuietly(socket));
+                Thread.startVirtualThread(() -> {
+                    Socket under = TlsServerSocket.UNDERLYING.get(socket);
+                    if (under != null) {
+                        closeQuietly(under);
+                    }
+                    closeQuietly(socket);
+                });
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         try {

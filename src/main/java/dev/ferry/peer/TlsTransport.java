@@ -49,8 +49,16 @@ public final class TlsTransport implements Transport {
         socket.shutdownOutput();
     }
 
+    /** Closes the TCP socket first: closing a layered TLS socket while another thread is blocked reading it waits for that read. */
     @Override
     public void close() throws IOException {
-        socket.close();
+        java.net.Socket under = TlsServerSocket.UNDERLYING.remove(socket);
+        try {
+            if (under != null) {
+                under.close();
+            }
+        } finally {
+            socket.close();
+        }
     }
 }

@@ -72,7 +72,7 @@ class PeerLinkTest {
         PeerTls tlsA = new PeerTls(a);
         PeerTls tlsB = new PeerTls(b);
         LinkSettings settings = LinkSettings.defaults();
-        try (SSLServerSocket listener = tlsB.listen(new InetSocketAddress("127.0.0.1", 0), id -> true)) {
+        try (java.net.ServerSocket listener = tlsB.listen(new InetSocketAddress("127.0.0.1", 0), id -> true)) {
             CompletableFuture<PeerLink> accepted = CompletableFuture.supplyAsync(() -> {
                 try {
                     SSLSocket s = (SSLSocket) listener.accept();

@@ -48,7 +48,7 @@ class PeerTlsCostTest {
 
     @Test
     void handshakeLatencyIsReported() throws Exception {
-        try (SSLServerSocket server = bobTls.listen(loopback(), id -> true)) {
+        try (java.net.ServerSocket server = bobTls.listen(loopback(), id -> true)) {
             Thread.ofPlatform().daemon().start(() -> {
                 while (true) {
                     try {
@@ -139,7 +139,7 @@ class PeerTlsCostTest {
     }
 
     private static Transfer tls(long volume) throws Exception {
-        try (SSLServerSocket server = bobTls.listen(loopback(), id -> true)) {
+        try (java.net.ServerSocket server = bobTls.listen(loopback(), id -> true)) {
             CompletableFuture<double[]> received = CompletableFuture.supplyAsync(() -> {
                 try (SSLSocket socket = (SSLSocket) server.accept()) {
                     bobTls.handshake(socket, TIMEOUT);
