@@ -450,7 +450,15 @@ public final class PeerLink implements AutoCloseable {
                 }
                 // A fresh array per piece: it is queued for the writer, so it cannot be reused here.
                 byte[] piece = new byte[(int) allowed];
-                int n = in.readNBytes(piece, 0, piece.length);
+                int n;
+                try {
+                    n = in.readNBytes(piece, 0, piece.length);
+                } catch (IOException e) {
+                    // The answer cannot be finished: end the request with an Error so the requester does not wait.
+                    log.warn("streaming an answer to {} failed: {}", remoteId().shortForm(), e.getMessage());
+                    sendControl(ErrorMessage.of(channel, ErrorCode.INTERNAL, "the answer could not be read to its end"));
+                    return;
+                }
                 boolean end = n < allowed; // readNBytes returns short only at the end of the stream
                 if (end) {
                     piece = java.util.Arrays.copyOf(piece, n);

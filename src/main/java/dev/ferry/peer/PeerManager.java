@@ -176,6 +176,20 @@ public final class PeerManager implements AutoCloseable {
         openListeners.add(listener);
     }
 
+    public boolean isKnown(PeerId id) throws IOException {
+        return table.get(id).isPresent();
+    }
+
+    /** Makes a peer unknown again and drops its link. */
+    public void forget(PeerId id) throws IOException {
+        table.forget(id);
+        Dialer d = dialers.remove(id);
+        if (d != null) {
+            d.wake();
+        }
+        link(id).ifPresent(l -> l.close("forgotten"));
+    }
+
     /** Makes a peer known (after it proved a capability), with the addresses it announced. */
     public void trust(PeerId id, List<String> addresses, String source) throws IOException {
         table.remember(id, addresses, source, clock.millis());

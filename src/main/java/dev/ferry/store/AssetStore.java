@@ -102,6 +102,30 @@ public final class AssetStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Merges metadata into a live asset without new bytes (as a re-ingest would); empty when the asset is not live.
+     * Records an {@code update} change only if something changed.
+     */
+    public Optional<Asset> updateMetadata(String hash, AssetMetadata meta) throws IOException {
+        commitLock.lock();
+        try {
+            Optional<Asset> existing = index.get(hash);
+            if (existing.isEmpty() || existing.get().deleted()) {
+                return Optional.empty();
+            }
+            long now = clock.millis();
+            Asset merged = merge(existing.get(), meta, now);
+            if (sameMetadata(existing.get(), merged)) {
+                return existing;
+            }
+            return Optional.of(recordAndPublish(StoreEvent.Type.UPDATE, merged, now));
+        } catch (SQLException e) {
+            throw new IOException("store index write failed for " + hash + ": " + e.getMessage(), e);
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
     /** Replaces the given fields; tags are added to the existing ones, so handing an asset in again never loses a tag. */
     private static Asset merge(Asset old, AssetMetadata meta, long now) {
         LinkedHashSet<String> tags = new LinkedHashSet<>(old.tags());

@@ -22,6 +22,8 @@ import java.util.Optional;
  * before anything becomes visible, so a bad archive leaves nothing half-ingested. Thread-safe (stateless).
  */
 public final class CarTransfer {
+    /** One asset is one raw block, so the block limit is the store's own upload limit (64 GiB by default). */
+    public static final long MAX_BLOCK = 64L << 30;
     private final LibraryStore libraries;
     private final StoreAccess store;
 
@@ -49,7 +51,7 @@ public final class CarTransfer {
             assets.add(new CarEntry(e.hash(), e.size(), e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(),
                     e.createdAt(), e.deleted()));
         }
-        CarWriter w = new CarWriter(out);
+        CarWriter w = new CarWriter(out, MAX_BLOCK);
         w.writeIndex(new CarIndex(library.id(), library.name(), since, revision, assets));
         for (CarEntry e : assets) {
             if (!e.deleted()) {
@@ -69,9 +71,13 @@ public final class CarTransfer {
      * its hash. Deleted entries are reported, not applied: the caller decides (a peer's tombstone, or nothing for a
      * file import).
      */
-    public Imported importCar(InputStream in, long maxBlockSize) throws IOException {
-        CarReader r = new CarReader(in, maxBlockSize);
+    public Imported importCar(InputStream in, String expectedLibrary, java.util.function.Predicate<Entry> wanted)
+            throws IOException {
+        CarReader r = new CarReader(in, MAX_BLOCK);
         CarIndex index = r.readIndex();
+        if (expectedLibrary != null && !expectedLibrary.equals(index.libraryId())) {
+            throw new dev.ferry.car.CarFormatException("the archive is of library " + index.libraryId() + ", not " + expectedLibrary);
+        }
         int added = 0;
         int present = 0;
         int deleted = 0;
@@ -87,7 +93,7 @@ public final class CarTransfer {
             }
             Entry e = entries.get(i++);
             Optional<Asset> local = store.get(e.hash());
-            if (local.isPresent() && !local.get().deleted()) {
+            if (local.isPresent() && !local.get().deleted() || !wanted.test(e)) {
                 present++; // next() skips and still verifies the unread block
                 continue;
             }

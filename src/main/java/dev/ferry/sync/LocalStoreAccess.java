@@ -56,6 +56,12 @@ public final class LocalStoreAccess implements StoreAccess {
     }
 
     @Override
+    public void updateMetadata(Entry e) throws IOException {
+        store.updateMetadata(e.hash(),
+                new AssetMetadata(e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(), e.createdAt()));
+    }
+
+    @Override
     public AssetStore.Stats stats() throws IOException {
         return store.stats();
     }

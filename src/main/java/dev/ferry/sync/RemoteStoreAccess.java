@@ -225,6 +225,14 @@ public final class RemoteStoreAccess implements StoreAccess {
         });
     }
 
+    /** The store API changes metadata by a re-ingest of known bytes: push them again with the new metadata. */
+    @Override
+    public void updateMetadata(Entry e) throws IOException {
+        try (InputStream in = open(e.hash())) {
+            push(e, in);
+        }
+    }
+
     private static void text(MultipartEntityBuilder b, String name, String value) {
         if (value != null && !value.isBlank()) {
             b.addTextBody(name, value, ContentType.TEXT_PLAIN.withCharset(StandardCharsets.UTF_8));

@@ -36,6 +36,9 @@ public interface StoreAccess extends AutoCloseable {
      */
     void push(Entry entry, InputStream bytes) throws IOException;
 
+    /** Merges the entry's metadata into the live asset of the same hash (a member changed it). */
+    void updateMetadata(Entry entry) throws IOException;
+
     /** A one-line health summary, or an exception if the store cannot be reached. */
     AssetStore.Stats stats() throws IOException;
 

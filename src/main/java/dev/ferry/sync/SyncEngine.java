@@ -139,7 +139,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     public Library join(Ticket ticket) throws IOException {
         PeerId inviter = PeerId.parse(ticket.inviter());
         if (inviter.equals(peers.localId())) {
-            throw new IOException("this ticket was issued by this node");
+            throw new JoinRefusedException("this ticket was issued by this node; use it on another one");
         }
         Optional<Library> existing = libraries.get(ticket.libraryId());
         if (existing.isPresent() && libraries.isMember(ticket.libraryId(), inviter.toString())) {
@@ -148,6 +148,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         if (ticket.expiresAt() != null && clock.millis() >= ticket.expiresAt()) {
             throw new JoinRefusedException("the ticket expired at " + java.time.Instant.ofEpochMilli(ticket.expiresAt()));
         }
+        boolean knownBefore = peers.isKnown(inviter);
         PeerLink link = peers.connectKnown(inviter, ticket.addresses(), "invite");
         byte[] secret = java.util.Base64.getUrlDecoder().decode(ticket.secret());
         byte[] proof = Capability.proof(secret, ticket.libraryId(), ticket.inviteId(), peers.localId().toString(),
@@ -158,6 +159,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     Messages.encode(new Messages.JoinRequest(ticket.libraryId(), ticket.inviteId(), proof))).get(30, TimeUnit.SECONDS);
             reply = Messages.decode(r.body(), Messages.JoinReply.class);
         } catch (java.util.concurrent.ExecutionException e) {
+            if (!knownBefore) {
+                peers.forget(inviter); // it proved nothing to us either: back to a stranger
+            }
             throw new JoinRefusedException("the inviter refused the ticket: " + e.getCause().getMessage());
         } catch (Messages.BadRequest | java.util.concurrent.TimeoutException e) {
             throw new IOException("join failed: " + e.getMessage());
@@ -214,7 +218,10 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
     }
 
-    /** Adds every stored asset that matches the library's filter (idempotent). */
+    /**
+     * Adds every stored asset that matches the library's filter, and turns into tombstones the entries whose asset
+     * was deleted while this engine was not watching (a {@code ferry sync} that was stopped). Idempotent.
+     */
     private void index(Library l) {
         try {
             long offset = 0;
@@ -227,6 +234,22 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     break;
                 }
                 offset += PAGE;
+            }
+            long after = 0;
+            while (true) {
+                List<Entry> entries = libraries.changesSince(l.id(), after, PAGE);
+                for (Entry e : entries) {
+                    if (!e.deleted()) {
+                        Optional<Asset> a = store.get(e.hash());
+                        if (a.isPresent() && a.get().deleted()) {
+                            apply(l, a.get());
+                        }
+                    }
+                }
+                if (entries.size() < PAGE) {
+                    break;
+                }
+                after = entries.get(entries.size() - 1).rev();
             }
         } catch (IOException ex) {
             log.warn("could not index library {}: {}", l.id(), ex.getMessage());
@@ -324,6 +347,12 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     if (!link.isOpen()) {
                         break; // the next link to this member pulls again
                     }
+                    Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+                    if (cause instanceof dev.ferry.peer.PeerRequestException p && p.code() == ErrorCode.NOT_FOUND.code()) {
+                        log.info("peer {} no longer shares library {} with this node; not pulling from it",
+                                link.remoteId().shortForm(), libraryId);
+                        break;
+                    }
                     // A failed pull (our store away, a busy member) is retried: the cursor did not move, nothing is lost.
                     log.warn("pulling library {} from {} failed ({}); retrying in {} ms", libraryId, link.remoteId().shortForm(),
                             e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName(), backoff);
@@ -401,10 +430,14 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             if (status != CAR_OK) {
                 throw new IOException("catch-up by CAR refused by " + link.remoteId().shortForm() + " (status " + status + ")");
             }
-            CarTransfer.Imported got = cars.importCar(in, dev.ferry.car.Car.DEFAULT_MAX_BLOCK_SIZE);
-            if (!got.libraryId().equals(libraryId)) {
-                throw new IOException("the CAR is of library " + got.libraryId() + ", not " + libraryId);
-            }
+            // An asset our index holds as deleted stays deleted: the archive carries no change times to say otherwise.
+            CarTransfer.Imported got = cars.importCar(in, libraryId, e -> {
+                try {
+                    return libraries.entry(libraryId, e.hash()).map(mine -> !mine.deleted()).orElse(true);
+                } catch (IOException ex) {
+                    return false;
+                }
+            });
             for (Entry e : got.entries()) {
                 if (e.deleted()) {
                     applyRemote(libraryId, e.withChangedAt(clock.millis()), peer);
@@ -429,7 +462,11 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             return;
         }
         if (local.isPresent() && !local.get().deleted()) {
-            return; // already here
+            Entry here = entryOf(local.get());
+            if (!here.sameState(e) && e.changedAt() > local.get().updatedAt()) {
+                store.updateMetadata(e); // a member changed the metadata after our version
+            }
+            return;
         }
         if (mine.isPresent() && mine.get().deleted() && mine.get().changedAt() >= e.changedAt()) {
             return; // we deleted it after that version: the delete wins, no resurrection

@@ -95,6 +95,23 @@ class AssetLibrarySyncTest {
     }
 
     @Test
+    void metadataChangesReachMembersThatHaveTheAsset() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
+            String lib = createLibrary(a, "{\"name\": \"all\"}");
+            join(b, invite(a, lib));
+            byte[] photo = Bytes.random(12, 3000);
+            String hash = a.http.ingest(photo, "p.jpg", "mime_type", "image/jpeg").data().path("hash").asText();
+            await("b has it", () -> has(b, hash));
+            Thread.sleep(5); // a later change time
+            a.http.ingest(photo, "p.jpg", "mime_type", "image/jpeg", "tags", "holiday", "application", "camera");
+            await("b sees the new tags", () -> b.http.get("/assets/" + hash).data().path("tags").toString().equals("[\"holiday\"]"));
+            assertEquals("camera", b.http.get("/assets/" + hash).data().path("application").asText());
+            await("digests agree again", () -> a.sync().get("/libraries/" + lib).data().path("digest").asText()
+                    .equals(b.sync().get("/libraries/" + lib).data().path("digest").asText()));
+        }
+    }
+
+    @Test
     void deletesPropagateAsTombstones() throws Exception {
         try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
             String lib = createLibrary(a, "{\"name\": \"all\"}");
@@ -186,6 +203,9 @@ class AssetLibrarySyncTest {
             Http.Reply expired = b.sync().postJson("/join", "{\"ticket\": \"" + shortLived.data().path("ticket").asText() + "\"}");
             assertEquals(403, expired.status(), expired.toString());
             assertEquals(0, b.sync().get("/libraries").data().size());
+            for (JsonNode p : b.sync().get("/peers").data()) {
+                assertTrue(!p.path("known").asBoolean(), "a refused join leaves the inviter a stranger: " + p);
+            }
             assertEquals(400, a.sync().postJson("/libraries", "{\"name\": \"x\", \"filter\": {\"colour\": \"red\"}}").status());
         }
     }
