@@ -40,6 +40,8 @@ public final class Fetcher implements AutoCloseable {
     private final Semaphore slots = new Semaphore(PARALLEL);
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, Transfer> transfers = new ConcurrentHashMap<>();
+    /** Which member each just-fetched asset came from: that member needs no notice that we now have it too. */
+    private final ConcurrentHashMap<String, String> fetchedFrom = new ConcurrentHashMap<>();
     private volatile boolean running = true;
 
     /** A transfer in progress, for {@code GET /libraries/{id}}. */
@@ -58,6 +60,11 @@ public final class Fetcher implements AutoCloseable {
 
     void wake() {
         wake.release();
+    }
+
+    /** The member an asset was just fetched from, once (then forgotten); null if it was not fetched here. */
+    String takeSource(String hash) {
+        return fetchedFrom.remove(hash);
     }
 
     public List<Transfer> transfers() {
@@ -142,6 +149,10 @@ public final class Fetcher implements AutoCloseable {
                 .get(60, TimeUnit.SECONDS);
         Transfer t = new Transfer(m.hash(), m.libraryId(), link.remoteId().toString(), e.size(), new AtomicLong());
         transfers.put(m.hash(), t);
+        if (fetchedFrom.size() > 10_000) {
+            fetchedFrom.clear(); // only an optimisation: forgetting costs one needless notice each
+        }
+        fetchedFrom.put(m.hash(), link.remoteId().toString());
         try (InputStream in = reply.stream() != null ? reply.stream() : InputStream.nullInputStream()) {
             store.push(e, new java.io.FilterInputStream(in) {
                 @Override
@@ -154,6 +165,9 @@ public final class Fetcher implements AutoCloseable {
                 }
             });
             return true;
+        } catch (IOException | RuntimeException ex) {
+            fetchedFrom.remove(m.hash());
+            throw ex;
         } finally {
             transfers.remove(m.hash());
         }

@@ -264,7 +264,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
         Optional<Entry> changed = libraries.put(l.id(), entryOf(a));
         if (changed.isPresent()) {
-            notifyMembers(l.id(), changed.get().rev());
+            notifyMembers(l.id(), changed.get().rev(), fetcher.takeSource(a.hash()));
         }
     }
 
@@ -273,9 +273,13 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 a.deleted(), a.deleted() ? a.deletedAt() : a.updatedAt(), 0);
     }
 
-    private void notifyMembers(String libraryId, long revision) throws IOException {
+    /** Tells connected members the library's new revision; {@code except}, the member the change came from, is skipped. */
+    private void notifyMembers(String libraryId, long revision, String except) throws IOException {
         byte[] body = Messages.encode(new Messages.Notify(libraryId, revision));
         for (var m : libraries.members(libraryId)) {
+            if (m.peerId().equals(except)) {
+                continue;
+            }
             peers.link(PeerId.parse(m.peerId())).ifPresent(link -> link.request("library.notify", body));
         }
     }
