@@ -12,6 +12,7 @@ import dev.ferry.protocol.Handshake;
 import dev.ferry.protocol.Hello;
 import dev.ferry.protocol.HelloAck;
 import dev.ferry.protocol.Message;
+import dev.ferry.protocol.MessageCodec;
 import dev.ferry.protocol.Ping;
 import dev.ferry.protocol.Pong;
 import dev.ferry.protocol.Protocol;
@@ -87,7 +88,8 @@ public final class PeerLink implements AutoCloseable {
     private final Condition work = lock.newCondition();
     private final Condition dataSpace = lock.newCondition();
     private final ArrayDeque<Message> control = new ArrayDeque<>();
-    private final ArrayDeque<Data> data = new ArrayDeque<>();
+    /** Whole Data frames, encoded by their producers (their payload was read straight into the frame array). */
+    private final ArrayDeque<byte[]> data = new ArrayDeque<>();
     private boolean closing;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String closeReason;
@@ -448,11 +450,11 @@ public final class PeerLink implements AutoCloseable {
                 if (allowed == 0) {
                     return; // cancelled by the requester, or the link closed
                 }
-                // A fresh array per piece: it is queued for the writer, so it cannot be reused here.
-                byte[] piece = new byte[(int) allowed];
+                // A fresh frame per piece, payload read straight into it: it is queued for the writer, so it cannot be reused.
+                byte[] frame = new byte[MessageCodec.PREFIX + (int) allowed];
                 int n;
                 try {
-                    n = in.readNBytes(piece, 0, piece.length);
+                    n = in.readNBytes(frame, MessageCodec.PREFIX, (int) allowed);
                 } catch (IOException e) {
                     // The answer cannot be finished: end the request with an Error so the requester does not wait.
                     log.warn("streaming an answer to {} failed: {}", remoteId().shortForm(), e.getMessage());
@@ -461,10 +463,11 @@ public final class PeerLink implements AutoCloseable {
                 }
                 boolean end = n < allowed; // readNBytes returns short only at the end of the stream
                 if (end) {
-                    piece = java.util.Arrays.copyOf(piece, n);
+                    frame = java.util.Arrays.copyOf(frame, MessageCodec.PREFIX + n);
                 }
+                MessageCodec.dataHeader(frame, n, channel, end);
                 out.spend(n);
-                if (!sendData(new Data(channel, piece, end))) {
+                if (!sendData(frame)) {
                     throw new LinkClosedException(closedMessage());
                 }
                 if (end) {
@@ -599,8 +602,8 @@ public final class PeerLink implements AutoCloseable {
         }
     }
 
-    /** Queues a Data frame, waiting while the Data queue is full; false if the link is closing. */
-    boolean sendData(Data d) throws java.io.InterruptedIOException {
+    /** Queues an encoded Data frame, waiting while the Data queue is full; false if the link is closing. */
+    boolean sendData(byte[] frame) throws java.io.InterruptedIOException {
         lock.lock();
         try {
             while (data.size() >= DATA_QUEUE && !closing) {
@@ -609,7 +612,7 @@ public final class PeerLink implements AutoCloseable {
             if (closing) {
                 return false;
             }
-            data.add(d);
+            data.add(frame);
             work.signal();
             return true;
         } catch (InterruptedException e) {
@@ -623,7 +626,8 @@ public final class PeerLink implements AutoCloseable {
     private void writeLoop() {
         try {
             while (true) {
-                Message m;
+                Message m = null;
+                byte[] frame = null;
                 boolean last;
                 lock.lock();
                 try {
@@ -633,7 +637,7 @@ public final class PeerLink implements AutoCloseable {
                     if (!control.isEmpty()) {
                         m = control.poll();
                     } else if (!data.isEmpty() && !closing) {
-                        m = data.poll();
+                        frame = data.poll();
                         dataSpace.signal();
                     } else {
                         break; // closing and the final message, if any, is written
@@ -642,7 +646,11 @@ public final class PeerLink implements AutoCloseable {
                 } finally {
                     lock.unlock();
                 }
-                writer.write(m);
+                if (m != null) {
+                    writer.write(m);
+                } else {
+                    writer.writeDataFrame(frame);
+                }
                 if (last) {
                     writer.flush();
                 }

@@ -27,6 +27,14 @@ public final class FrameWriter implements Flushable {
         out.write(MessageCodec.dataFrame(channel, bytes, offset, length, end));
     }
 
+    /** Writes a whole Data frame prepared with {@link MessageCodec#dataHeader}, as it is. */
+    public void writeDataFrame(byte[] frame) throws IOException {
+        if (frame.length < MessageCodec.PREFIX || frame[4] != (byte) FrameType.DATA) {
+            throw new IllegalArgumentException("not a frame prepared by MessageCodec.dataHeader");
+        }
+        out.write(frame);
+    }
+
     @Override
     public void flush() throws IOException {
         out.flush();

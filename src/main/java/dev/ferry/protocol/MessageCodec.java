@@ -96,6 +96,23 @@ public final class MessageCodec {
         return ((b[at] & 0xffL) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
     }
 
+    /** Bytes before a frame's payload: the length field and the header. */
+    public static final int PREFIX = Protocol.LENGTH_SIZE + Protocol.HEADER_SIZE;
+
+    /**
+     * Writes the length field and header of a Data frame into the first {@link #PREFIX} bytes of {@code frame},
+     * whose payload the caller has already put at {@code PREFIX}: a sender that reads its payload straight into the
+     * frame array saves a copy per frame. Throws IllegalArgumentException for a frame this codec would refuse.
+     */
+    public static void dataHeader(byte[] frame, int payloadLength, int channel, boolean end) {
+        Check.requestChannel("a Data frame", channel);
+        if (payloadLength < 0 || payloadLength > Protocol.MAX_PAYLOAD || frame.length != PREFIX + payloadLength) {
+            throw new IllegalArgumentException("a Data frame of " + frame.length + " bytes cannot carry a payload of "
+                    + payloadLength + " bytes (limit " + Protocol.MAX_PAYLOAD + ")");
+        }
+        header(frame, payloadLength, FrameType.DATA, end ? Protocol.FLAG_END : 0, channel);
+    }
+
     private static void header(byte[] frame, int payloadLength, int type, int flags, int channel) {
         int length = Protocol.HEADER_SIZE + payloadLength;
         frame[0] = (byte) (length >>> 24);
