@@ -35,6 +35,9 @@ import org.eclipse.jetty.server.MultiPartParser;
  */
 final class IngestForm {
     static final int MAX_FIELD_BYTES = 64 * 1024;
+    /** Tags per request and per tag: an asset's metadata must fit easily in one protocol frame. */
+    static final int MAX_TAGS = 64;
+    static final int MAX_TAG_LENGTH = 128;
     private static final int READ_CHUNK = 1 << 20;
     private static final Pattern MIME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\\s*;.*)?");
     private static final Set<String> INGEST_FIELDS = Set.of("file", "mime_type", "application", "tags", "user", "file_name");
@@ -283,11 +286,17 @@ final class IngestForm {
                 out.add(t);
             }
         }
+        if (out.size() > MAX_TAGS) {
+            throw ApiException.badRequest(what + " has " + out.size() + " tags; at most " + MAX_TAGS + " are allowed");
+        }
         List<String> clean = new ArrayList<>();
         for (String t : out) {
             String s = t == null ? "" : t.trim();
             if (s.isEmpty()) {
                 throw ApiException.badRequest(what + " contains an empty tag");
+            }
+            if (s.length() > MAX_TAG_LENGTH) {
+                throw ApiException.badRequest(what + " contains a tag longer than " + MAX_TAG_LENGTH + " characters");
             }
             clean.add(s);
         }

@@ -169,6 +169,10 @@ public final class StoreApi {
         }
         ctx.header("ETag", "\"" + a.hash() + "\"");
         ctx.header("Accept-Ranges", "bytes");
+        // Stored bytes are data, never a page of this origin: an HTML asset opened in a browser must not be able
+        // to call the API (the sandbox gives it an opaque origin, which the access guard refuses).
+        ctx.header("Content-Security-Policy", "sandbox");
+        ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("Cache-Control", "private, max-age=31536000, immutable");
         if (notModified) {
             ctx.status(304);

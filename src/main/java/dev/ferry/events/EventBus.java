@@ -22,7 +22,12 @@ public final class EventBus<E> {
 
     public void publish(E event) {
         for (Consumer<? super E> s : subscribers) {
-            s.accept(event);
+            try {
+                s.accept(event);
+            } catch (RuntimeException e) {
+                // A subscriber's failure must not undo or hide a change that is already committed.
+                org.slf4j.LoggerFactory.getLogger(EventBus.class).warn("event subscriber failed: {}", e.toString());
+            }
         }
     }
 

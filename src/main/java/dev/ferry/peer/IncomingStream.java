@@ -24,6 +24,8 @@ final class IncomingStream extends InputStream {
     static final long WINDOW = 8L << 20;
     private final ArrayDeque<byte[]> pieces = new ArrayDeque<>();
     private final LongConsumer grant;
+    private final java.time.Clock clock;
+    private volatile long lastActivity;
     private final Runnable onAbandon;
     private long granted = WINDOW;
     private long received;
@@ -37,7 +39,9 @@ final class IncomingStream extends InputStream {
      * @param grant     sends Credit for that many more bytes
      * @param onAbandon called when the consumer closes before the end (the link sends Cancel)
      */
-    IncomingStream(LongConsumer grant, Runnable onAbandon) {
+    IncomingStream(java.time.Clock clock, LongConsumer grant, Runnable onAbandon) {
+        this.clock = clock;
+        this.lastActivity = clock.millis();
         this.grant = grant;
         this.onAbandon = onAbandon;
         grant.accept(WINDOW - Protocol.INITIAL_WINDOW);
@@ -46,6 +50,7 @@ final class IncomingStream extends InputStream {
     /** Called by the link reader. A sender that overruns its window breaks the protocol. */
     synchronized void push(byte[] bytes, boolean end) throws ProtocolException {
         received += bytes.length;
+        lastActivity = clock.millis();
         if (received > granted) {
             throw new ProtocolException(ErrorCode.PROTOCOL, "Data beyond the granted window (" + received + " > " + granted + " bytes)");
         }
@@ -61,6 +66,15 @@ final class IncomingStream extends InputStream {
             failure = e;
         }
         notifyAll();
+    }
+
+    /** When Data last arrived (or the stream began); a consumer that has not read keeps it from counting as stalled. */
+    long lastActivity() {
+        return waitingForConsumer() ? clock.millis() : lastActivity;
+    }
+
+    private synchronized boolean waitingForConsumer() {
+        return !pieces.isEmpty() || ended;
     }
 
     synchronized boolean isEnded() {

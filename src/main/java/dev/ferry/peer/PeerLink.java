@@ -344,7 +344,7 @@ public final class PeerLink implements AutoCloseable {
             return;
         }
         int ch = r.channel();
-        p.stream = new IncomingStream(n -> sendControl(new Credit(ch, n)), () -> {
+        p.stream = new IncomingStream(clock, n -> sendControl(new Credit(ch, n)), () -> {
             pending.remove(ch);
             cancel(ch);
         });
@@ -401,8 +401,16 @@ public final class PeerLink implements AutoCloseable {
         }
     }
 
+    /** Requests this side serves at once on one link; more are refused with RATE_LIMIT, so a peer cannot pile up work. */
+    static final int MAX_SERVING = 256;
+    private final java.util.concurrent.Semaphore servingSlots = new java.util.concurrent.Semaphore(MAX_SERVING);
+
     private void onRequest(Request r) {
         int ch = r.channel();
+        if (!servingSlots.tryAcquire()) {
+            sendControl(ErrorMessage.of(ch, ErrorCode.RATE_LIMIT, "more than " + MAX_SERVING + " requests in flight"));
+            return;
+        }
         Thread.ofVirtual().name("peer-req-" + r.method()).start(() -> {
             ResponderImpl responder = new ResponderImpl(ch);
             try {
@@ -417,6 +425,7 @@ public final class PeerLink implements AutoCloseable {
                 }
             } finally {
                 serving.remove(ch);
+                servingSlots.release();
             }
         });
     }
@@ -431,8 +440,18 @@ public final class PeerLink implements AutoCloseable {
 
         @Override
         public void respond(int status, byte[] body) throws IOException {
+            Response response;
+            try {
+                response = new Response(channel, status, body, true);
+            } catch (IllegalArgumentException e) {
+                // An answer that cannot be framed: the requester gets an Error, not silence.
+                log.warn("answer to {} could not be sent: {}", remoteId().shortForm(), e.getMessage());
+                response = null;
+            }
             answered = true;
-            if (!sendControl(new Response(channel, status, body, true))) {
+            Message m = response != null ? response
+                    : ErrorMessage.of(channel, ErrorCode.INTERNAL, "the answer is too large to send");
+            if (!sendControl(m)) {
                 throw new LinkClosedException(closedMessage());
             }
         }
@@ -714,6 +733,14 @@ public final class PeerLink implements AutoCloseable {
         }
         for (var e : pending.entrySet()) {
             Pending p = e.getValue();
+            IncomingStream s = p.stream;
+            if (s != null && now - s.lastActivity() >= settings.requestTimeout().toMillis() * 2 && pending.remove(e.getKey(), p)) {
+                // A stream whose sender went silent (no Data while we granted credit) would hold its reader forever.
+                s.fail(new java.io.IOException("no data from " + remoteId().shortForm() + " for "
+                        + (now - s.lastActivity()) + " ms"));
+                cancel(e.getKey());
+                continue;
+            }
             if (p.stream == null && now >= p.deadline && pending.remove(e.getKey(), p)) {
                 p.future.completeExceptionally(new TimeoutException("no answer from " + remoteId().shortForm() + " within "
                         + settings.requestTimeout().toMillis() + " ms"));

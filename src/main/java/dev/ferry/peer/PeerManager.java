@@ -84,6 +84,11 @@ public final class PeerManager implements AutoCloseable {
     /** Methods an authenticated but unknown peer may call: the ones by which it proves a capability. */
     private static final java.util.Set<String> OPEN_METHODS = java.util.Set.of("library.join");
     private volatile java.net.ServerSocket server;
+    /** Handshakes in progress at once; a connection beyond this is closed unread (costs a stranger nothing to open). */
+    static final int MAX_HANDSHAKES = 64;
+    /** Links to peers that are not known (they may only try to join); more are refused. */
+    static final int MAX_UNKNOWN_LINKS = 32;
+    private final Semaphore handshakes = new Semaphore(MAX_HANDSHAKES);
     private volatile List<String> advertised = List.of();
     private volatile boolean running;
 
@@ -209,7 +214,21 @@ public final class PeerManager implements AutoCloseable {
                 }
                 return;
             }
-            Thread.ofVirtual().name("peer-incoming").start(() -> admit(s));
+            if (!handshakes.tryAcquire()) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // refused anyway
+                }
+                continue;
+            }
+            Thread.ofVirtual().name("peer-incoming").start(() -> {
+                try {
+                    admit(s);
+                } finally {
+                    handshakes.release();
+                }
+            });
         }
     }
 
@@ -391,9 +410,19 @@ public final class PeerManager implements AutoCloseable {
     private void register(PeerLink link) {
         PeerId id = link.remoteId();
         PeerLink dropped = null;
+        boolean known;
+        try {
+            known = table.get(id).isPresent();
+        } catch (IOException e) {
+            known = false;
+        }
         synchronized (this) {
             if (!running) {
                 link.close("shutting down");
+                return;
+            }
+            if (!known && unknownLinks() >= MAX_UNKNOWN_LINKS) {
+                link.fail(dev.ferry.protocol.ErrorCode.RATE_LIMIT, "too many connections from unknown peers; try later");
                 return;
             }
             link.setListener(this::closed);
@@ -526,6 +555,20 @@ public final class PeerManager implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    private int unknownLinks() {
+        int n = 0;
+        for (PeerLink l : links.values()) {
+            try {
+                if (l.isOpen() && table.get(l.remoteId()).isEmpty()) {
+                    n++;
+                }
+            } catch (IOException e) {
+                n++;
+            }
+        }
+        return n;
     }
 
     public int connectedCount() {

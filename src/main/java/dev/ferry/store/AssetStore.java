@@ -21,6 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * while the commit lock is held, so subscribers see changes in sequence order with no gaps.
  */
 public final class AssetStore implements AutoCloseable {
+    /** Most tags one asset keeps. */
+    public static final int MAX_TAGS = 256;
     private final BlobStore blobs;
     private final AssetIndex index;
     private final EventBus<StoreEvent> events = new EventBus<>();
@@ -129,7 +131,12 @@ public final class AssetStore implements AutoCloseable {
     /** Replaces the given fields; tags are added to the existing ones, so handing an asset in again never loses a tag. */
     private static Asset merge(Asset old, AssetMetadata meta, long now) {
         LinkedHashSet<String> tags = new LinkedHashSet<>(old.tags());
-        tags.addAll(meta.tags());
+        for (String t : meta.tags()) {
+            if (tags.size() >= MAX_TAGS) {
+                break; // re-ingests add tags; an asset's metadata stays small enough to travel in one frame
+            }
+            tags.add(t);
+        }
         return new Asset(old.hash(), old.size(), or(meta.mimeType(), old.mimeType()), or(meta.application(), old.application()),
                 List.copyOf(tags), or(meta.user(), old.user()), or(meta.fileName(), old.fileName()),
                 old.createdAt(), old.ingestedAt(), now, old.seq(), null);

@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class SyncEngine implements AutoCloseable, RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(SyncEngine.class);
     static final int PAGE = 1000;
+    /** Largest encoded page of library.changes; well under the protocol's 1 MiB body limit. */
+    static final int PAGE_BYTES = 512 * 1024;
     /** A member this many revisions ahead is caught up with one CAR stream instead of pages and single fetches. */
     static final long CAR_THRESHOLD = 1000;
     /** Repository-sync limits (p2pds-repo-sync.txt): request size, response size. */
@@ -59,6 +61,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     static final byte CAR_OK = 0;
     static final byte CAR_NOT_FOUND = 1;
     static final byte CAR_ERROR = 2;
+    /** CAR exports served at once (each holds a pipe and an index page): more are answered with status 2. */
+    static final int CAR_EXPORTS = 4;
+    private final java.util.concurrent.Semaphore carExports = new java.util.concurrent.Semaphore(CAR_EXPORTS);
 
     private final LibraryStore libraries;
     private final StoreAccess store;
@@ -169,6 +174,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while joining");
         }
+        if (!ticket.libraryId().equals(reply.id()) || !Library.ASSETS.equals(reply.kind())) {
+            throw new JoinRefusedException("the inviter answered for another library (" + reply.id() + ") than the ticket names");
+        }
         Library l = existing.isPresent() ? existing.get()
                 : libraries.create(reply.id(), reply.name(), reply.kind(), reply.filter(), clock.millis());
         libraries.addMember(l.id(), inviter.toString(), clock.millis());
@@ -268,6 +276,11 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
     }
 
+    private static Asset assetOf(Entry e) {
+        return new Asset(e.hash(), e.size(), e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(), e.createdAt(),
+                0, e.changedAt(), 0, null);
+    }
+
     static Entry entryOf(Asset a) {
         return new Entry(a.hash(), a.size(), a.mimeType(), a.application(), a.tags(), a.user(), a.fileName(), a.createdAt(),
                 a.deleted(), a.deleted() ? a.deletedAt() : a.updatedAt(), 0);
@@ -341,15 +354,21 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             }
             st.running = true;
         }
-        Thread.ofVirtual().name("pull-" + link.remoteId().shortForm()).start(() -> {
+        PeerId peerId = link.remoteId();
+        Thread.ofVirtual().name("pull-" + peerId.shortForm()).start(() -> {
             long backoff = 500;
             while (running) {
+                // The member's current link: after a reconnect the pull continues on the new one.
+                PeerLink current = peers.link(peerId).orElse(link.isOpen() ? link : null);
+                if (current == null) {
+                    break; // the next link to this member pulls again
+                }
                 try {
-                    pull(libraryId, link);
+                    pull(libraryId, current);
                     backoff = 500;
                 } catch (Exception e) {
-                    if (!link.isOpen()) {
-                        break; // the next link to this member pulls again
+                    if (!current.isOpen()) {
+                        continue;
                     }
                     Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
                     if (cause instanceof dev.ferry.peer.PeerRequestException p && p.code() == ErrorCode.NOT_FOUND.code()) {
@@ -388,12 +407,17 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             catchUpByCar(libraryId, link);
         }
         boolean more = true;
+        boolean reset = false;
         while (more && link.isOpen()) {
             long since = libraries.cursor(libraryId, peer);
             PeerLink.Reply r = link.request("library.changes",
                     Messages.encode(new Messages.ChangesRequest(libraryId, since, PAGE))).get(60, TimeUnit.SECONDS);
             Messages.ChangesReply reply = Messages.decode(r.body(), Messages.ChangesReply.class);
             if (reply.revision() < since) {
+                if (reset) {
+                    throw new IOException("peer " + link.remoteId().shortForm() + " keeps answering revisions below our cursor");
+                }
+                reset = true;
                 // The member's index is older than what we applied from it: it was reset. Start over from a snapshot.
                 log.info("peer {} reset its index of library {} (revision {} < {}); taking a snapshot",
                         link.remoteId().shortForm(), libraryId, reply.revision(), since);
@@ -409,6 +433,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 last = Math.max(last, e.rev());
             }
             more = reply.more();
+            if (more && reply.entries().isEmpty()) {
+                throw new IOException("peer " + link.remoteId().shortForm() + " says more entries follow but sent none");
+            }
             libraries.setCursor(libraryId, peer, more ? last : Math.max(last, reply.revision()));
         }
         fetcher.wake();
@@ -453,7 +480,10 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
     }
 
-    private void applyRemote(String libraryId, Entry e, String peer) throws IOException {
+    private void applyRemote(String libraryId, Entry received, String peer) throws IOException {
+        // A peer's clock may run ahead: a change time from the future would win every later conflict.
+        long skewLimit = clock.millis() + Duration.ofMinutes(5).toMillis();
+        Entry e = received.changedAt() > skewLimit ? received.withChangedAt(skewLimit) : received;
         Optional<Asset> local = store.get(e.hash());
         Optional<Entry> mine = libraries.entry(libraryId, e.hash());
         if (e.deleted()) {
@@ -467,8 +497,11 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
         if (local.isPresent() && !local.get().deleted()) {
             Entry here = entryOf(local.get());
-            if (!here.sameState(e) && e.changedAt() > local.get().updatedAt()) {
-                store.updateMetadata(e); // a member changed the metadata after our version
+            boolean inThisLibrary = mine.isPresent() && !mine.get().deleted();
+            Optional<Library> lib = libraries.get(libraryId);
+            if (inThisLibrary && lib.isPresent() && !here.sameState(e) && e.changedAt() > local.get().updatedAt()
+                    && lib.get().filter().matches(assetOf(e))) {
+                store.updateMetadata(e); // a member changed the metadata of an asset of this library after our version
             }
             return;
         }
@@ -515,7 +548,15 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     int limit = Math.max(1, Math.min(PAGE, req.limit()));
                     long revision = libraries.get(l.id()).map(Library::revision).orElse(0L);
                     List<Entry> entries = libraries.changesSince(l.id(), req.since(), limit);
-                    r.respond(0, Messages.encode(new Messages.ChangesReply(entries, revision, entries.size() == limit)));
+                    boolean more = entries.size() == limit;
+                    byte[] encoded = Messages.encode(new Messages.ChangesReply(entries, revision, more));
+                    // A page must fit in one frame: halve it until it does (entries carry up to ~128 KiB of metadata).
+                    while (encoded.length > PAGE_BYTES && entries.size() > 1) {
+                        entries = entries.subList(0, entries.size() / 2);
+                        more = true;
+                        encoded = Messages.encode(new Messages.ChangesReply(entries, revision, true));
+                    }
+                    r.respond(0, encoded);
                 }
                 case "library.notify" -> {
                     Messages.Notify n = Messages.decode(body, Messages.Notify.class);
@@ -537,6 +578,10 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                         r.stream(new byte[0], new java.io.ByteArrayInputStream(new byte[] {CAR_NOT_FOUND}));
                         return;
                     }
+                    if (!carExports.tryAcquire()) {
+                        r.stream(new byte[0], new java.io.ByteArrayInputStream(new byte[] {CAR_ERROR}));
+                        return;
+                    }
                     java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 20);
                     java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
                     Thread.ofVirtual().name("car-export").start(() -> {
@@ -549,6 +594,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     });
                     try (in) {
                         r.stream(new byte[0], in);
+                    } finally {
+                        carExports.release();
                     }
                 }
                 case "asset.get" -> {

@@ -61,6 +61,9 @@ class IngestAndDownloadTest {
         assertArrayEquals(data, got.body());
         assertEquals("image/jpeg", got.headers().firstValue("Content-Type").orElseThrow());
         assertEquals("\"" + coreutils + "\"", got.headers().firstValue("ETag").orElseThrow());
+        assertEquals("sandbox", got.headers().firstValue("Content-Security-Policy").orElseThrow(),
+                "stored bytes never run as a page of the API's origin");
+        assertEquals("nosniff", got.headers().firstValue("X-Content-Type-Options").orElseThrow());
         // The blob on disk is the bytes themselves, named by their hash.
         assertArrayEquals(data, Files.readAllBytes(node.dataDir.resolve("store/blobs/" + coreutils.substring(0, 2) + "/" + coreutils)));
 

@@ -112,6 +112,27 @@ class AssetLibrarySyncTest {
     }
 
     @Test
+    void memberCannotRelabelAnAssetOutsideTheLibrary() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
+            String lib = createLibrary(a, "{\"name\": \"texts\", \"filter\": {\"mime_prefix\": \"text/\"}}");
+            join(b, invite(a, lib));
+            byte[] secret = Bytes.random(13, 2000);
+            String hash = a.http.ingest(secret, "secret.pdf", "mime_type", "application/pdf", "application", "private-docs")
+                    .data().path("hash").asText();
+            Thread.sleep(5);
+            b.http.ingest(secret, "x.txt", "mime_type", "text/plain", "application", "hijack", "tags", "pwned");
+            await("a pulled b's entry", () -> a.sync().get("/libraries/" + lib).data().path("members").get(0)
+                    .path("revision_received").asLong() >= 1);
+            Thread.sleep(300);
+            JsonNode meta = a.http.get("/assets/" + hash).data();
+            assertEquals("application/pdf", meta.path("mime_type").asText());
+            assertEquals("private-docs", meta.path("application").asText());
+            assertEquals("[]", meta.path("tags").toString());
+            assertEquals(0, a.sync().get("/libraries/" + lib).data().path("assets").asLong(), "not pulled into the library");
+        }
+    }
+
+    @Test
     void deletesPropagateAsTombstones() throws Exception {
         try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
             String lib = createLibrary(a, "{\"name\": \"all\"}");
