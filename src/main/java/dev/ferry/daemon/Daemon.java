@@ -74,7 +74,8 @@ public final class Daemon implements AutoCloseable {
             if (mode.sync()) {
                 d.syncLock = DirLock.acquire(d.dataDir.resolve("sync.lock"), "sync agent");
                 if (access == null) {
-                    access = new RemoteStoreAccess(config.canServiceUrl());
+                    // The agent's own token: the same file as the store's when both use one data directory.
+                    access = new RemoteStoreAccess(config.canServiceUrl(), ApiToken.read(d.dataDir));
                     log.info("sync agent using the store at {}", config.canServiceUrl());
                 }
                 d.peering = Peering.start(config, d.dataDir, access, token);

@@ -58,9 +58,10 @@ public final class LibraryStore implements AutoCloseable {
             ) WITHOUT ROWID;
             -- Assets whose metadata arrived but whose bytes did not yet (survives restarts).
             CREATE TABLE IF NOT EXISTS missing (
-                hash TEXT PRIMARY KEY, library_id TEXT NOT NULL, entry TEXT NOT NULL, sources TEXT NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0, next_try INTEGER NOT NULL DEFAULT 0
-            );
+                hash TEXT NOT NULL, library_id TEXT NOT NULL, entry TEXT NOT NULL, sources TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0, next_try INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (hash, library_id)   -- per library: its members are the sources that may serve it
+            ) WITHOUT ROWID;
             """;
 
     private final Connection db;
@@ -425,8 +426,9 @@ public final class LibraryStore implements AutoCloseable {
     public synchronized void addMissing(String libraryId, Entry entry, String source) throws IOException {
         tx(() -> {
             List<String> sources = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement("SELECT sources FROM missing WHERE hash = ?")) {
+            try (PreparedStatement ps = db.prepareStatement("SELECT sources FROM missing WHERE hash = ? AND library_id = ?")) {
                 ps.setString(1, entry.hash());
+                ps.setString(2, libraryId);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         sources.addAll(JSON.readValue(rs.getString(1), new TypeReference<List<String>>() {}));
@@ -445,9 +447,10 @@ public final class LibraryStore implements AutoCloseable {
                     ps.executeUpdate();
                 }
             } else {
-                try (PreparedStatement ps = db.prepareStatement("UPDATE missing SET sources = ? WHERE hash = ?")) {
+                try (PreparedStatement ps = db.prepareStatement("UPDATE missing SET sources = ? WHERE hash = ? AND library_id = ?")) {
                     ps.setString(1, JSON.writeValueAsString(List.copyOf(all)));
                     ps.setString(2, entry.hash());
+                    ps.setString(3, libraryId);
                     ps.executeUpdate();
                 }
             }
@@ -487,32 +490,55 @@ public final class LibraryStore implements AutoCloseable {
     }
 
     public synchronized List<Missing> missing(String libraryId) throws IOException {
-        List<Missing> out = new ArrayList<>();
-        for (Missing m : missingDue(Long.MAX_VALUE, 1000)) {
-            if (m.libraryId().equals(libraryId)) {
-                out.add(m);
+        return read(() -> {
+            List<Missing> out = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT hash, library_id, entry, sources, attempts, next_try FROM missing WHERE library_id = ? ORDER BY next_try LIMIT 1000")) {
+                ps.setString(1, libraryId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Missing(rs.getString(1), rs.getString(2), JSON.readValue(rs.getString(3), Entry.class),
+                                JSON.readValue(rs.getString(4), new TypeReference<List<String>>() {}), rs.getInt(5),
+                                rs.getLong(6)));
+                    }
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
-    public synchronized void retryLater(String hash, long nextTry, List<String> sources) throws IOException {
+
+    public synchronized void retryLater(String hash, String libraryId, long nextTry, List<String> sources) throws IOException {
         tx(() -> {
             try (PreparedStatement ps = db.prepareStatement(
-                    "UPDATE missing SET attempts = attempts + 1, next_try = ?, sources = ? WHERE hash = ?")) {
+                    "UPDATE missing SET attempts = attempts + 1, next_try = ?, sources = ? WHERE hash = ? AND library_id = ?")) {
                 ps.setLong(1, nextTry);
                 ps.setString(2, JSON.writeValueAsString(sources));
                 ps.setString(3, hash);
+                ps.setString(4, libraryId);
                 ps.executeUpdate();
             }
             return null;
         });
     }
 
+    /** The asset is in the store now: no library needs to fetch it any more. */
     public synchronized void fetched(String hash) throws IOException {
         tx(() -> {
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ?")) {
                 ps.setString(1, hash);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** One library no longer needs the asset (a member deleted it there); other libraries may still. */
+    public synchronized void notNeeded(String libraryId, String hash) throws IOException {
+        tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ? AND library_id = ?")) {
+                ps.setString(1, hash);
+                ps.setString(2, libraryId);
                 ps.executeUpdate();
             }
             return null;

@@ -132,7 +132,7 @@ public final class Fetcher implements AutoCloseable {
         order.addAll(tampered);
         long delay = Math.min(60_000L, 500L << Math.min(7, m.attempts()));
         try {
-            libraries.retryLater(m.hash(), clock.millis() + delay, order);
+            libraries.retryLater(m.hash(), m.libraryId(), clock.millis() + delay, order);
         } catch (IOException e) {
             log.warn("fetch queue: {}", e.getMessage());
         }

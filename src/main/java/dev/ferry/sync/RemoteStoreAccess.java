@@ -53,8 +53,23 @@ public final class RemoteStoreAccess implements StoreAccess {
     private final CloseableHttpClient uploads = HttpClients.custom().disableAutomaticRetries().build();
     private volatile boolean closed;
 
-    public RemoteStoreAccess(String baseUrl) {
+    private final String token;
+
+    /**
+     * @param token the store's API token, or null: sent as {@code Authorization: Bearer} so that a store with
+     *              {@code require_token: true} (or one reached over a non-loopback address) admits the agent
+     */
+    public RemoteStoreAccess(String baseUrl, String token) {
         this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.token = token;
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
     }
 
     @Override
@@ -70,7 +85,7 @@ public final class RemoteStoreAccess implements StoreAccess {
         boolean reportedDown = false;
         while (!closed && !Thread.currentThread().isInterrupted()) {
             try {
-                HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(base + "/sync/events"))
+                HttpResponse<InputStream> r = http.send(request("/sync/events")
                         .header("Last-Event-ID", Long.toString(cursor)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
                 if (r.statusCode() == 409) {
                     r.body().close();
@@ -165,7 +180,7 @@ public final class RemoteStoreAccess implements StoreAccess {
 
     @Override
     public Optional<Asset> get(String hash) throws IOException {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/assets/" + hash)).GET().build());
+        HttpResponse<String> r = send(request("/assets/" + hash).GET().build());
         return switch (r.statusCode()) {
             case 200 -> Optional.of(JSON.treeToValue(JSON.readTree(r.body()).path("data"), Asset.class));
             case 404 -> Optional.empty();
@@ -176,7 +191,7 @@ public final class RemoteStoreAccess implements StoreAccess {
 
     @Override
     public void delete(String hash) throws IOException {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/assets/" + hash)).DELETE().build());
+        HttpResponse<String> r = send(request("/assets/" + hash).DELETE().build());
         if (r.statusCode() != 200 && r.statusCode() != 404) {
             throw new IOException("DELETE /assets/" + hash + ": HTTP " + r.statusCode() + " " + r.body());
         }
@@ -185,7 +200,7 @@ public final class RemoteStoreAccess implements StoreAccess {
     @Override
     public InputStream open(String hash) throws IOException {
         try {
-            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri("/assets/" + hash + "/content")).GET().build(),
+            HttpResponse<InputStream> r = http.send(request("/assets/" + hash + "/content").GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             if (r.statusCode() != 200) {
                 r.body().close();
@@ -213,6 +228,9 @@ public final class RemoteStoreAccess implements StoreAccess {
         }
         HttpPost post = new HttpPost(base + "/sync/push");
         post.setEntity(b.build());
+        if (token != null) {
+            post.setHeader("Authorization", "Bearer " + token);
+        }
         uploads.execute(post, r -> {
             String body = r.getEntity() == null ? "" : EntityUtils.toString(r.getEntity(), StandardCharsets.UTF_8);
             if (r.getCode() == 422) {
@@ -247,7 +265,7 @@ public final class RemoteStoreAccess implements StoreAccess {
     }
 
     private JsonNode json(String method, String path, int expect) throws IOException {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(uri(path)).method(method, HttpRequest.BodyPublishers.noBody()).build());
+        HttpResponse<String> r = send(request(path).method(method, HttpRequest.BodyPublishers.noBody()).build());
         if (r.statusCode() != expect) {
             throw new IOException(method + " " + path + ": HTTP " + r.statusCode() + " " + r.body());
         }

@@ -487,7 +487,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         Optional<Asset> local = store.get(e.hash());
         Optional<Entry> mine = libraries.entry(libraryId, e.hash());
         if (e.deleted()) {
-            libraries.fetched(e.hash()); // nothing to fetch any more
+            libraries.notNeeded(libraryId, e.hash()); // this library no longer needs it
             boolean newerHere = local.isPresent() && !local.get().deleted() && local.get().updatedAt() > e.changedAt();
             if (local.isPresent() && !local.get().deleted() && mine.isPresent() && !mine.get().deleted() && !newerHere) {
                 store.delete(e.hash()); // the store event turns our entry into a tombstone too
