@@ -467,14 +467,17 @@ public final class LibraryStore implements AutoCloseable {
                 ps.setInt(2, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new Missing(rs.getString(1), rs.getString(2), JSON.readValue(rs.getString(3), Entry.class),
-                                JSON.readValue(rs.getString(4), new TypeReference<List<String>>() {}), rs.getInt(5),
-                                rs.getLong(6)));
+                        out.add(missingRow(rs));
                     }
                 }
             }
             return out;
         });
+    }
+
+    private static Missing missingRow(ResultSet rs) throws SQLException, IOException {
+        return new Missing(rs.getString(1), rs.getString(2), JSON.readValue(rs.getString(3), Entry.class),
+                JSON.readValue(rs.getString(4), new TypeReference<List<String>>() {}), rs.getInt(5), rs.getLong(6));
     }
 
     public synchronized long missingCount(String libraryId) throws IOException {
@@ -497,9 +500,7 @@ public final class LibraryStore implements AutoCloseable {
                 ps.setString(1, libraryId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new Missing(rs.getString(1), rs.getString(2), JSON.readValue(rs.getString(3), Entry.class),
-                                JSON.readValue(rs.getString(4), new TypeReference<List<String>>() {}), rs.getInt(5),
-                                rs.getLong(6)));
+                        out.add(missingRow(rs));
                     }
                 }
             }
