@@ -15,10 +15,10 @@ import java.util.List;
  * 256 random bits, the inviter's peer id and listener addresses, and an optional expiry. Whoever holds the
  * ticket may join; the secret itself never crosses the network (see {@link Capability}).
  */
-@JsonPropertyOrder({"library_name", "library_id", "invite_id", "secret", "inviter", "addresses", "expires_at"})
+@JsonPropertyOrder({"library_name", "library_id", "filter", "invite_id", "secret", "inviter", "addresses", "expires_at"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Ticket(String libraryName, String libraryId, String inviteId, String secret, String inviter,
-        List<String> addresses, Long expiresAt) {
+public record Ticket(String libraryName, String libraryId, dev.ferry.store.AssetFilter filter, String inviteId, String secret,
+        String inviter, List<String> addresses, Long expiresAt) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -49,8 +49,9 @@ public record Ticket(String libraryName, String libraryId, String inviteId, Stri
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("the ticket does not decode to an invite (was it copied whole?)");
         }
-        if (t == null || t.libraryId() == null || t.inviteId() == null || t.secret() == null || t.inviter() == null) {
-            throw new IllegalArgumentException("the ticket lacks its library id, invite id, secret or inviter");
+        if (t == null || t.libraryId() == null || t.inviteId() == null || t.secret() == null || t.inviter() == null
+                || t.filter() == null) {
+            throw new IllegalArgumentException("the ticket lacks its library id, filter, invite id, secret or inviter");
         }
         byte[] secret;
         try {
@@ -69,6 +70,18 @@ public record Ticket(String libraryName, String libraryId, String inviteId, Stri
 
     byte[] secretBytes() {
         return Base64.getUrlDecoder().decode(secret);
+    }
+
+    /**
+     * The filter in the canonical JSON both sides put into the capability proof: the joiner agrees to share what
+     * the ticket showed it, and an inviter cannot answer with a wider filter.
+     */
+    public static String canonical(dev.ferry.store.AssetFilter filter) {
+        try {
+            return JSON.writeValueAsString(filter);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String encodeSecret(byte[] secret) {

@@ -133,7 +133,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         new SecureRandom().nextBytes(secret);
         Long expires = validFor == null ? null : clock.millis() + validFor.toMillis();
         Invite inv = libraries.createInvite(l.id(), secret, expires, clock.millis());
-        return new Ticket(l.name(), l.id(), inv.id(), java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret),
+        return new Ticket(l.name(), l.id(), l.filter(), inv.id(), java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret),
                 peers.localId().toString(), peers.advertisedAddresses(), expires);
     }
 
@@ -156,8 +156,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         boolean knownBefore = peers.isKnown(inviter);
         PeerLink link = peers.connectKnown(inviter, ticket.addresses(), "invite");
         byte[] secret = java.util.Base64.getUrlDecoder().decode(ticket.secret());
-        byte[] proof = Capability.proof(secret, ticket.libraryId(), ticket.inviteId(), peers.localId().toString(),
-                inviter.toString());
+        byte[] proof = Capability.proof(secret, ticket.libraryId(), Ticket.canonical(ticket.filter()), ticket.inviteId(),
+                peers.localId().toString(), inviter.toString());
         Messages.JoinReply reply;
         try {
             PeerLink.Reply r = link.request("library.join",
@@ -174,8 +174,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while joining");
         }
-        if (!ticket.libraryId().equals(reply.id()) || !Library.ASSETS.equals(reply.kind())) {
-            throw new JoinRefusedException("the inviter answered for another library (" + reply.id() + ") than the ticket names");
+        if (!ticket.libraryId().equals(reply.id()) || !Library.ASSETS.equals(reply.kind())
+                || !ticket.filter().equals(reply.filter())) {
+            throw new JoinRefusedException("the inviter answered with another library or filter than the ticket shows");
         }
         Library l = existing.isPresent() ? existing.get()
                 : libraries.create(reply.id(), reply.name(), reply.kind(), reply.filter(), clock.millis());
@@ -193,8 +194,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         if (invite.isEmpty() || !invite.get().libraryId().equals(req.libraryId()) || !invite.get().usableAt(clock.millis())) {
             throw refused;
         }
-        byte[] expected = Capability.proof(invite.get().secret(), req.libraryId(), req.inviteId(), link.remoteId().toString(),
-                peers.localId().toString());
+        Library lib = libraries.get(req.libraryId()).orElseThrow(() -> refused);
+        byte[] expected = Capability.proof(invite.get().secret(), req.libraryId(), Ticket.canonical(lib.filter()),
+                req.inviteId(), link.remoteId().toString(), peers.localId().toString());
         if (!Capability.verify(expected, req.proof())) {
             throw refused;
         }
