@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -241,28 +240,6 @@ class PeerLinkTest {
     }
 
     static InputStream generated(long seed, long size) {
-        return new InputStream() {
-            final SplittableRandom random = new SplittableRandom(seed);
-            long left = size;
-
-            @Override
-            public int read() {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) {
-                if (left == 0) {
-                    return -1;
-                }
-                int n = (int) Math.min(len, left);
-                for (int i = 0; i < n; i++) {
-                    b[off + i] = (byte) random.nextInt(256);
-                }
-                left -= n;
-                return n;
-            }
-        };
+        return new dev.ferry.testing.SeededStream(seed, size);
     }
 }
