@@ -14,6 +14,9 @@ public final class SeededStream extends InputStream {
     private final SplittableRandom random;
     private final MessageDigest sha;
     private long left;
+    /** Bytes of the last random word not handed out yet: the bytes do not depend on how reads are sized. */
+    private long word;
+    private int spare;
 
     public SeededStream(long seed, long size) {
         this.random = new SplittableRandom(seed);
@@ -37,11 +40,14 @@ public final class SeededStream extends InputStream {
             return -1;
         }
         int n = (int) Math.min(len, left);
-        for (int i = 0; i < n; i += 8) {
-            long r = random.nextLong();
-            for (int j = 0; j < 8 && i + j < n; j++) {
-                b[off + i + j] = (byte) (r >>> (8 * j));
+        for (int i = 0; i < n; i++) {
+            if (spare == 0) {
+                word = random.nextLong();
+                spare = 8;
             }
+            b[off + i] = (byte) word;
+            word >>>= 8;
+            spare--;
         }
         sha.update(b, off, n);
         left -= n;
