@@ -47,6 +47,10 @@ final class LibraryApi {
         app.get("/libraries/{id}/invites", this::invites);
         app.delete("/libraries/{id}/invites/{invite}", this::revokeInvite);
         app.post("/join", this::join);
+        app.get("/libraries/{id}/conflicts", this::conflicts);
+        app.get("/libraries/{id}/versions", this::versions);
+        app.post("/libraries/{id}/versions/restore", this::restore);
+        app.post("/libraries/{id}/rescan", this::rescan);
         app.get("/libraries/{id}/export", this::export);
         app.post("/import", this::importCar);
     }
@@ -73,11 +77,15 @@ final class LibraryApi {
         if (b.name().length() > 200) {
             throw ApiException.badRequest("field 'name' is longer than 200 characters");
         }
-        if (b.kind() != null && !b.kind().equals(Library.ASSETS)) {
-            throw ApiException.badRequest("field 'kind' must be 'assets' (folder libraries are not available yet)");
+        if (b.kind() != null && !b.kind().equals(Library.ASSETS) && !b.kind().equals(Library.FOLDER)) {
+            throw ApiException.badRequest("field 'kind' must be 'assets' or 'folder'");
+        }
+        if (Library.FOLDER.equals(b.kind())) {
+            createFolder(ctx, b);
+            return;
         }
         if (b.path() != null) {
-            throw ApiException.badRequest("field 'path' belongs to folder libraries, which are not available yet");
+            throw ApiException.badRequest("field 'path' belongs to folder libraries (\"kind\": \"folder\")");
         }
         FilterBody f = b.filter() == null ? new FilterBody(null, null, null, null, null) : b.filter();
         AssetFilter filter;
@@ -93,6 +101,36 @@ final class LibraryApi {
         }
         Library l = engine.create(b.name().trim(), filter);
         ctx.status(201).json(Json.success(view(l)));
+    }
+
+    private void createFolder(Context ctx, CreateBody b) throws IOException {
+        if (b.path() == null || b.path().isBlank()) {
+            throw ApiException.badRequest("field 'path' (the directory to sync) is required for a folder library");
+        }
+        if (b.filter() != null) {
+            throw ApiException.badRequest("field 'filter' belongs to asset libraries; a folder library holds its whole tree");
+        }
+        java.nio.file.Path path = absolutePath(b.path());
+        try {
+            Library l = engine.folders().create(b.name().trim(), path, System.currentTimeMillis());
+            ctx.status(201).json(Json.success(view(l)));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("field 'path': " + e.getMessage());
+        }
+    }
+
+    /** A folder path from a request body: it must parse and be absolute (the daemon's directory is nobody's business). */
+    private static java.nio.file.Path absolutePath(String text) {
+        java.nio.file.Path path;
+        try {
+            path = java.nio.file.Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw ApiException.badRequest("field 'path': " + e.getMessage());
+        }
+        if (!path.isAbsolute()) {
+            throw ApiException.badRequest("field 'path' must be an absolute path, not " + text);
+        }
+        return path;
     }
 
     private void list(Context ctx) throws IOException {
@@ -113,6 +151,35 @@ final class LibraryApi {
         Params.onlyKnown(ctx, Set.of());
         Library l = library(ctx);
         Map<String, Object> v = view(l);
+        var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderSync.FolderView>empty()
+                : engine.folders().view(l.id());
+        if (folder.isPresent()) {
+            List<Object> needed = new ArrayList<>();
+            for (var n : folder.get().needs()) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("path", n.entry().path());
+                e.put("type", n.entry().deleted() ? "deleted" : n.entry().type());
+                e.put("size", n.entry().size());
+                e.put("from", n.sources());
+                e.put("attempts", n.attempts());
+                e.put("error", n.error());
+                needed.add(e);
+            }
+            v.put("needed", needed);
+            List<Object> transfers = new ArrayList<>();
+            for (var t : folder.get().transfers()) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("path", t.path());
+                e.put("size", t.size());
+                e.put("done", t.done().get());
+                e.put("fetched", t.fetched().get());
+                e.put("from", t.from());
+                transfers.add(e);
+            }
+            v.put("transfers", transfers);
+            ctx.json(Json.success(v));
+            return;
+        }
         List<Object> missing = new ArrayList<>();
         for (var m : libraries.missing(l.id())) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -139,6 +206,29 @@ final class LibraryApi {
         v.put("id", fresh.id());
         v.put("name", fresh.name());
         v.put("kind", fresh.kind());
+        var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderSync.FolderView>empty()
+                : engine.folders().view(fresh.id());
+        if (folder.isPresent()) {
+            var f = folder.get();
+            v.put("path", f.root().toString());
+            v.put("created_at", fresh.createdAt());
+            v.put("revision", f.revision());
+            v.put("files", f.counts().files());
+            v.put("dirs", f.counts().dirs());
+            v.put("symlinks", f.counts().symlinks());
+            v.put("bytes", f.counts().bytes());
+            v.put("deleted", f.counts().deleted());
+            v.put("need_files", f.needCount());
+            v.put("in_sync", f.needCount() == 0 && !f.scanning() && f.error() == null);
+            v.put("scanning", f.scanning());
+            v.put("watching", f.watching());
+            v.put("last_scan_at", f.lastScanAt());
+            v.put("last_scan_ms", f.lastScanMillis());
+            v.put("error", f.error());
+            v.put("scan_errors", f.scanErrors());
+            v.put("members", memberViews(fresh.id()));
+            return v;
+        }
         v.put("filter", fresh.filter());
         v.put("created_at", fresh.createdAt());
         v.put("revision", fresh.revision());
@@ -274,9 +364,6 @@ final class LibraryApi {
         if (b == null || b.ticket() == null) {
             throw ApiException.badRequest("field 'ticket' is required");
         }
-        if (b.path() != null) {
-            throw ApiException.badRequest("field 'path' belongs to folder libraries, which are not available yet");
-        }
         Ticket t;
         try {
             t = Ticket.decode(b.ticket());
@@ -284,13 +371,93 @@ final class LibraryApi {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("ticket: " + e.getMessage());
         }
+        java.nio.file.Path path = b.path() == null ? null : absolutePath(b.path());
         try {
-            Library l = engine.join(t);
+            Library l = engine.join(t, path);
             ctx.status(201).json(Json.success(view(l)));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
         } catch (SyncEngine.JoinRefusedException e) {
             throw new ApiException(403, "join refused: " + e.getMessage());
         } catch (IOException e) {
             throw new ApiException(502, "cannot reach the inviter " + t.inviter() + " at " + t.addresses() + ": " + e.getMessage());
         }
+    }
+
+    private dev.ferry.folder.FolderSync.FolderView folder(Context ctx) throws IOException {
+        Library l = library(ctx);
+        if (engine.folders() == null) {
+            throw ApiException.badRequest("library " + l.id() + " is not a folder library");
+        }
+        return engine.folders().view(l.id())
+                .orElseThrow(() -> ApiException.badRequest("library " + l.id() + " is not a folder library"));
+    }
+
+    private void conflicts(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        List<Object> out = new ArrayList<>();
+        for (var e : folder(ctx).conflicts()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("path", e.path());
+            m.put("original", originalOf(e.path()));
+            m.put("size", e.size());
+            m.put("modified_by", e.modifiedBy());
+            m.put("modified_ns", e.modifiedNs());
+            out.add(m);
+        }
+        ctx.json(Json.success(out));
+    }
+
+    static String originalOf(String conflictPath) {
+        int i = conflictPath.lastIndexOf(".sync-conflict-");
+        if (i < 0) {
+            return conflictPath;
+        }
+        String rest = conflictPath.substring(i + ".sync-conflict-".length());
+        int dot = rest.indexOf('.');
+        return conflictPath.substring(0, i) + (dot < 0 ? "" : rest.substring(dot));
+    }
+
+    private void versions(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of("path"));
+        String only = ctx.queryParam("path");
+        List<Object> out = new ArrayList<>();
+        for (var v : folder(ctx).versions()) {
+            if (only != null && !only.equals(v.path())) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("path", v.path());
+            m.put("version", v.version());
+            m.put("replaced_at", v.at());
+            m.put("size", v.size());
+            out.add(m);
+        }
+        ctx.json(Json.success(out));
+    }
+
+    record RestoreBody(String version) {}
+
+    private void restore(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        var f = folder(ctx);
+        RestoreBody b = StoreApi.body(ctx, RestoreBody.class, null);
+        if (b == null || b.version() == null || b.version().isBlank()) {
+            throw ApiException.badRequest("field 'version' (a name from GET /libraries/{id}/versions) is required");
+        }
+        try {
+            String path = f.restore(b.version());
+            ctx.json(Json.success(Map.of("path", path, "restored_from", b.version())));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("field 'version': " + e.getMessage());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw ApiException.notFound(e.getMessage());
+        }
+    }
+
+    private void rescan(Context ctx) throws IOException {
+        Params.onlyKnown(ctx, Set.of());
+        folder(ctx).rescan();
+        ctx.status(202).json(Json.success(Map.of("rescan", "requested")));
     }
 }

@@ -22,15 +22,20 @@ public final class SyncApi {
     private final dev.ferry.sync.StoreAccess store;
     private final long startedAt = System.currentTimeMillis();
     private final LibraryApi libraries;
+    private final FolderEventStream folderEvents;
 
     public SyncApi(PeerManager peers, dev.ferry.sync.StoreAccess store, dev.ferry.sync.SyncEngine engine) {
         this.peers = peers;
         this.store = store;
         this.libraries = new LibraryApi(engine, peers);
+        this.folderEvents = engine.folders() == null ? null : new FolderEventStream(engine.folders().events());
     }
 
     public void register(Javalin app) {
         libraries.register(app);
+        if (folderEvents != null) {
+            app.get("/events", folderEvents::handle);
+        }
         app.get("/status", this::status);
         app.get("/peers", this::listPeers);
         app.post("/peers", this::addPeer);

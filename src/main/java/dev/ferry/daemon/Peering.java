@@ -68,10 +68,14 @@ public final class Peering implements AutoCloseable {
         LibraryStore libraries = new LibraryStore(dataDir.resolve("libraries.db"));
         SyncEngine engine = new SyncEngine(libraries, store, peers, Clock.systemUTC(), config.fullScanInterval());
         handler.set(engine);
+        dev.ferry.folder.FolderSync folders = new dev.ferry.folder.FolderSync(libraries, peers, dataDir, Clock.systemUTC(),
+                config.fullScanInterval(), java.time.Duration.ofDays(30));
+        engine.attachFolders(folders);
         ApiServer sync = null;
         LanDiscovery discovery = null;
         try {
             engine.start();
+            folders.start();
             peers.start();
             SyncApi api = new SyncApi(peers, store, engine);
             sync = ApiServer.start("sync API", config.listenAddr(), token, config.requireToken(), config.maxUploadBytes(), api::register);

@@ -10,4 +10,6 @@ import dev.ferry.store.AssetFilter;
 public record Library(String id, String name, String kind, AssetFilter filter, long createdAt, long revision,
         byte[] digest) {
     public static final String ASSETS = "assets";
+    /** A directory tree each member maps to a path of its own (dev.ferry.folder). */
+    public static final String FOLDER = "folder";
 }

@@ -56,6 +56,8 @@ public final class LibraryStore implements AutoCloseable {
                 library_id TEXT NOT NULL, peer_id TEXT NOT NULL, rev INTEGER NOT NULL,
                 PRIMARY KEY (library_id, peer_id)
             ) WITHOUT ROWID;
+            -- Where each folder library lives on this node (a local choice, never exchanged).
+            CREATE TABLE IF NOT EXISTS folder_paths (library_id TEXT PRIMARY KEY, path TEXT NOT NULL) WITHOUT ROWID;
             -- Assets whose metadata arrived but whose bytes did not yet (survives restarts).
             CREATE TABLE IF NOT EXISTS missing (
                 hash TEXT NOT NULL, library_id TEXT NOT NULL, entry TEXT NOT NULL, sources TEXT NOT NULL,
@@ -105,6 +107,29 @@ public final class LibraryStore implements AutoCloseable {
         });
     }
 
+    /** Records the local directory of a folder library. */
+    public synchronized void setFolderPath(String libraryId, String path) throws IOException {
+        tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO folder_paths(library_id, path) VALUES (?,?)")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, path);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public synchronized Optional<String> folderPath(String libraryId) throws IOException {
+        return read(() -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT path FROM folder_paths WHERE library_id = ?")) {
+                ps.setString(1, libraryId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
     public synchronized Optional<Library> get(String id) throws IOException {
         return read(() -> {
             try (PreparedStatement ps = db.prepareStatement(
@@ -138,7 +163,7 @@ public final class LibraryStore implements AutoCloseable {
                 ps.setString(1, id);
                 n = ps.executeUpdate();
             }
-            for (String table : List.of("members", "invites", "entries", "cursors", "missing")) {
+            for (String table : List.of("members", "invites", "entries", "cursors", "missing", "folder_paths")) {
                 try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + table + " WHERE library_id = ?")) {
                     ps.setString(1, id);
                     ps.executeUpdate();

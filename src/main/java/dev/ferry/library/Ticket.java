@@ -13,12 +13,18 @@ import java.util.List;
  * An invite ticket: a copyable string (URL-safe base64 of a JSON object, like the CAN seed's
  * {@code eyJsaWJyYXJ5X25hbWUiOi...}) that carries the library's name and id, the invite id, a capability secret of
  * 256 random bits, the inviter's peer id and listener addresses, and an optional expiry. Whoever holds the
- * ticket may join; the secret itself never crosses the network (see {@link Capability}).
+ * ticket may join; the secret itself never crosses the network (see {@link Capability}). {@code kind} (absent for
+ * asset libraries) tells the joiner whether it must name a folder of its own.
  */
-@JsonPropertyOrder({"library_name", "library_id", "filter", "invite_id", "secret", "inviter", "addresses", "expires_at"})
+@JsonPropertyOrder({"library_name", "library_id", "filter", "invite_id", "secret", "inviter", "addresses", "expires_at", "kind"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Ticket(String libraryName, String libraryId, dev.ferry.store.AssetFilter filter, String inviteId, String secret,
-        String inviter, List<String> addresses, Long expiresAt) {
+        String inviter, List<String> addresses, Long expiresAt, String kind) {
+
+    /** The library's kind; tickets without one (made before folder libraries) are for asset libraries. */
+    public String kindOrAssets() {
+        return kind == null ? Library.ASSETS : kind;
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)

@@ -80,6 +80,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     private final Fetcher fetcher;
     private final CarTransfer cars;
     private AutoCloseable storeSubscription;
+    private volatile dev.ferry.folder.FolderSync folders;
     private volatile boolean running = true;
 
     public SyncEngine(LibraryStore libraries, StoreAccess store, PeerManager peers, Clock clock, Duration fullScanInterval) {
@@ -92,6 +93,19 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         this.cars = new CarTransfer(libraries, store);
     }
 
+    /** Folder libraries are kept by {@code folders}; this engine routes their Hello state, pulls and methods there. */
+    public void attachFolders(dev.ferry.folder.FolderSync folders) {
+        this.folders = folders;
+    }
+
+    public dev.ferry.folder.FolderSync folders() {
+        return folders;
+    }
+
+    private boolean isFolder(String libraryId) {
+        return folders != null && folders.isFolder(libraryId);
+    }
+
     public CarTransfer cars() {
         return cars;
     }
@@ -102,7 +116,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         peers.setLibraryStates(this::statesFor);
         peers.onLinkOpen(this::onLinkOpen);
         for (Library l : libraries.all()) {
-            outbound.execute(() -> index(l));
+            if (Library.ASSETS.equals(l.kind())) {
+                outbound.execute(() -> index(l));
+            }
         }
         fetcher.start();
         long period = fullScanInterval.toMillis();
@@ -123,6 +139,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     }
 
     public boolean delete(String id) throws IOException {
+        if (folders != null) {
+            folders.remove(id);
+        }
         return libraries.delete(id);
     }
 
@@ -134,7 +153,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         Long expires = validFor == null ? null : clock.millis() + validFor.toMillis();
         Invite inv = libraries.createInvite(l.id(), secret, expires, clock.millis());
         return new Ticket(l.name(), l.id(), l.filter(), inv.id(), java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret),
-                peers.localId().toString(), peers.advertisedAddresses(), expires);
+                peers.localId().toString(), peers.advertisedAddresses(), expires,
+                Library.ASSETS.equals(l.kind()) ? null : l.kind());
     }
 
     /**
@@ -142,6 +162,21 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
      * capability, records the library and the inviter as a member, and starts pulling.
      */
     public Library join(Ticket ticket) throws IOException {
+        return join(ticket, null);
+    }
+
+    /** Joins; {@code folderPath} is this node's directory for a folder library (null for an asset library). */
+    public Library join(Ticket ticket, java.nio.file.Path folderPath) throws IOException {
+        boolean folder = Library.FOLDER.equals(ticket.kindOrAssets());
+        if (folder && (folderPath == null || folders == null)) {
+            throw new IllegalArgumentException("this ticket invites to a folder library: give the local path to keep it in");
+        }
+        if (!folder && folderPath != null) {
+            throw new IllegalArgumentException("this ticket invites to an asset library, which has no local path");
+        }
+        if (folder) {
+            folders.checkRoot(folderPath);
+        }
         PeerId inviter = PeerId.parse(ticket.inviter());
         if (inviter.equals(peers.localId())) {
             throw new JoinRefusedException("this ticket was issued by this node; use it on another one");
@@ -174,15 +209,22 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while joining");
         }
-        if (!ticket.libraryId().equals(reply.id()) || !Library.ASSETS.equals(reply.kind())
+        if (!ticket.libraryId().equals(reply.id()) || !ticket.kindOrAssets().equals(reply.kind())
                 || !ticket.filter().equals(reply.filter())) {
-            throw new JoinRefusedException("the inviter answered with another library or filter than the ticket shows");
+            throw new JoinRefusedException("the inviter answered with another library, kind or filter than the ticket shows");
         }
-        Library l = existing.isPresent() ? existing.get()
-                : libraries.create(reply.id(), reply.name(), reply.kind(), reply.filter(), clock.millis());
+        Library l;
+        if (folder) {
+            l = folders.adopt(reply.id(), reply.name(), folderPath, clock.millis());
+        } else {
+            l = existing.isPresent() ? existing.get()
+                    : libraries.create(reply.id(), reply.name(), reply.kind(), reply.filter(), clock.millis());
+        }
         libraries.addMember(l.id(), inviter.toString(), clock.millis());
         log.info("joined library {} \"{}\" from peer {}", l.id(), l.name(), inviter.shortForm());
-        awaitOutbound(() -> index(l));
+        if (!folder) {
+            awaitOutbound(() -> index(l));
+        }
         requestPull(l.id(), link);
         return libraries.get(l.id()).orElseThrow();
     }
@@ -221,7 +263,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     private void onStoreEvent(StoreEvent e) {
         try {
             for (Library l : libraries.all()) {
-                apply(l, e.asset());
+                if (Library.ASSETS.equals(l.kind())) {
+                    apply(l, e.asset());
+                }
             }
         } catch (IOException ex) {
             log.warn("could not index store change {}: {}", e.id(), ex.getMessage());
@@ -313,7 +357,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         try {
             List<LibraryState> out = new ArrayList<>();
             for (Library l : libraries.sharedWith(peer.toString())) {
-                out.add(new LibraryState(l.id(), l.revision(), l.digest()));
+                out.add(isFolder(l.id()) ? folders.state(l.id()) : new LibraryState(l.id(), l.revision(), l.digest()));
             }
             return out;
         } catch (IOException e) {
@@ -329,6 +373,10 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             }
             for (Library l : libraries.sharedWith(link.remoteId().toString())) {
                 LibraryState s = theirs.get(l.id());
+                if (isFolder(l.id())) {
+                    folders.linkOpened(link, s, l.id());
+                    continue;
+                }
                 if (s == null || !java.util.Arrays.equals(s.digest(), l.digest())
                         || s.revision() != libraries.cursor(l.id(), link.remoteId().toString())) {
                     requestPull(l.id(), link);
@@ -347,6 +395,10 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     }
 
     void requestPull(String libraryId, PeerLink link) {
+        if (isFolder(libraryId)) {
+            folders.requestPull(libraryId, link);
+            return;
+        }
         String key = libraryId + "/" + link.remoteId();
         PullState st = pulls.computeIfAbsent(key, k -> new PullState());
         synchronized (st) {
@@ -516,7 +568,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     private void reconcileAll() {
         try {
             for (Library l : libraries.all()) {
-                outbound.execute(() -> index(l));
+                if (Library.ASSETS.equals(l.kind())) {
+                    outbound.execute(() -> index(l));
+                }
                 for (var m : libraries.members(l.id())) {
                     peers.link(PeerId.parse(m.peerId())).ifPresent(link -> requestPull(l.id(), link));
                 }
@@ -620,7 +674,13 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                         r.stream(new byte[0], in);
                     }
                 }
-                default -> r.respond(ErrorCode.NOT_FOUND.code(), utf8("no method " + method));
+                default -> {
+                    if (method.startsWith("folder.") && folders != null) {
+                        folders.handle(link, method, body, r);
+                    } else {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no method " + method));
+                    }
+                }
             }
         } catch (Messages.BadRequest e) {
             r.respond(ErrorCode.PROTOCOL.code(), utf8(e.getMessage()));
@@ -661,6 +721,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     public void close() {
         running = false;
         reconcile.shutdownNow();
+        if (folders != null) {
+            folders.close();
+        }
         fetcher.close();
         try {
             if (storeSubscription != null) {

@@ -208,14 +208,14 @@ class AssetLibrarySyncTest {
             var decoded = dev.ferry.library.Ticket.decode(ticket);
             String forged = new dev.ferry.library.Ticket(decoded.libraryName(), decoded.libraryId(), decoded.filter(), decoded.inviteId(),
                     java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]), decoded.inviter(),
-                    decoded.addresses(), null).encode();
+                    decoded.addresses(), null, null).encode();
             Http.Reply r = b.sync().postJson("/join", "{\"ticket\": \"" + forged + "\"}");
             assertEquals(403, r.status(), r.toString());
             assertTrue(r.error().contains("no such library or invite"), r.error());
             // The right secret with a filter the inviter did not issue: refused alike (the filter is in the proof).
             String widened = new dev.ferry.library.Ticket(decoded.libraryName(), decoded.libraryId(),
                     new dev.ferry.store.AssetFilter("other", null, null, null, null), decoded.inviteId(), decoded.secret(),
-                    decoded.inviter(), decoded.addresses(), null).encode();
+                    decoded.inviter(), decoded.addresses(), null, null).encode();
             Http.Reply w = b.sync().postJson("/join", "{\"ticket\": \"" + widened + "\"}");
             assertEquals(403, w.status(), w.toString());
             // Revoked: refused alike.

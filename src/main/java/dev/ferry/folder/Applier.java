@@ -1,0 +1,556 @@
+package dev.ferry.folder;
+
+import dev.ferry.scan.PathRules;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies peers' versions that the folder needs (the {@code needs} table) to the tree: directories first, then
+ * files and links, then deletions deepest first. A file is built in a temp file in its own directory (ignored by
+ * scans) from blocks found locally (the old version of the same file, any indexed file holding a block with that
+ * hash) or fetched from members, several at once, each verified against its hash; then fsync, mode and time,
+ * and one atomic rename. A temp file left by a crash is reused block by block. A file whose content already
+ * exists under a path the same batch deletes is renamed instead (a rename on a peer moves no data). What is
+ * replaced or deleted goes to the version store first; a concurrent local version that loses becomes a conflict
+ * copy. Every multi-step change is bracketed by an intent record (see {@link FolderSync#recover}).
+ */
+final class Applier {
+    private static final Logger log = LoggerFactory.getLogger(Applier.class);
+    static final String TEMP_PREFIX = ".ferry-tmp-";
+    private static final int IN_FLIGHT = 32;
+
+    /** Reaching blocks and block lists on members. */
+    interface Remote {
+        BlockList blockList(String libraryId, FileEntry e, List<String> sources) throws IOException;
+
+        CompletableFuture<byte[]> block(String libraryId, byte[] hash, int size, List<String> sources, int attempt);
+    }
+
+    private final Folder folder;
+    private final FolderIndex index;
+    private final Remote remote;
+    private final FolderEvents events;
+    private final Map<String, Transfer> transfers = new ConcurrentHashMap<>();
+    /**
+     * Files a peer's delete just moved into the version store, by content: when the same content reappears under
+     * another name (a rename or move whose delete arrived first), it is moved back out instead of fetched.
+     */
+    private final Map<String, String> setAside = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 10_000;
+        }
+    });
+
+    Applier(Folder folder, Remote remote, FolderEvents events) {
+        this.folder = folder;
+        this.index = folder.index();
+        this.remote = remote;
+        this.events = events;
+    }
+
+    List<Transfer> transfers() {
+        return List.copyOf(transfers.values());
+    }
+
+    /** Applies what is due; returns how many needs were settled. Failures are recorded for a retry with backoff. */
+    int applyDue(long now) throws IOException {
+        List<FolderIndex.Need> due = new ArrayList<>(index.needs(now, 2000));
+        if (due.isEmpty()) {
+            return 0;
+        }
+        due.sort(Comparator.comparingInt(Applier::phase).thenComparing(n -> depth(n.entry().path()) * (phase(n) == 2 ? -1 : 1)));
+        int settled = 0;
+        for (FolderIndex.Need n : due) {
+            if (!folder.rootPresent()) {
+                break;
+            }
+            try {
+                if (apply(n, true)) {
+                    settled++;
+                }
+            } catch (IOException | RuntimeException e) {
+                String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                if (msg.contains("No space left")) {
+                    msg = "disk full: transfer paused until space is freed (" + msg + ")";
+                }
+                long delay = Math.min(60_000, 500L << Math.min(7, n.attempts()));
+                index.retryLater(n.entry().path(), System.currentTimeMillis() + delay, msg);
+                log.warn("folder {}: cannot apply {} yet ({}); retrying in {} ms", folder.id(), n.entry().path(), msg, delay);
+                events.publish("folder.error", folder.id(), n.entry().path(), Map.of("message", msg));
+            }
+        }
+        return settled;
+    }
+
+    private static int phase(FolderIndex.Need n) {
+        FileEntry e = n.entry();
+        return e.deleted() ? 2 : e.isDir() ? 0 : 1;
+    }
+
+    private static int depth(String path) {
+        int d = 0;
+        for (int i = 0; i < path.length(); i++) {
+            if (path.charAt(i) == '/') {
+                d++;
+            }
+        }
+        return d;
+    }
+
+    /** Applies one need; false if it has to wait (it stays needed). */
+    boolean apply(FolderIndex.Need n, boolean mayRescan) throws IOException {
+        FileEntry e = n.entry();
+        FolderIndex.Local local = index.local(e.path()).orElse(null);
+        FileEntry cur = local == null ? null : local.entry();
+        VersionVector.Order order = cur == null ? VersionVector.Order.GREATER : e.version().compare(cur.version());
+        if (order == VersionVector.Order.EQUAL || order == VersionVector.Order.LESSER
+                || (order == VersionVector.Order.CONCURRENT && !Conflicts.remoteWins(e, cur))) {
+            index.satisfied(e); // ours is as new, or wins: nothing to apply
+            return true;
+        }
+        Path abs = PathRules.resolveSafely(folder.root(), e.path());
+        DiskState st = DiskState.of(abs);
+        if (!matchesIndex(st, cur, local == null ? -1 : local.inode())) {
+            if (!mayRescan) {
+                return false;
+            }
+            folder.scanner().scanTree(e.path()); // a local change not scanned yet: record it, then decide again
+            return apply(index.needFor(e.path()).orElse(n), false);
+        }
+        boolean conflict = order == VersionVector.Order.CONCURRENT && cur != null && cur.live() && !cur.sameContent(e)
+                && !(cur.isDir() && e.isDir());
+        if (e.deleted()) {
+            return delete(e, cur, st, abs);
+        }
+        if (cur != null && cur.live() && cur.sameContent(e) && cur.type().equals(e.type())) {
+            // Same content reached by different routes: adopt the newer vector, nothing to write.
+            if (e.isFile()) {
+                setTimeAndMode(abs, e);
+            }
+            DiskState now = DiskState.of(abs);
+            index.put(new FolderIndex.Change(withLocal(e, now), index.blocks(e.path()).orElse(null), now.inode()));
+            index.satisfied(e);
+            return true;
+        }
+        return switch (e.type()) {
+            case FileEntry.DIR -> makeDir(e, cur, st, abs, conflict);
+            case FileEntry.SYMLINK -> makeLink(e, cur, st, abs, conflict);
+            default -> makeFile(n, cur, st, abs, conflict);
+        };
+    }
+
+    private static boolean matchesIndex(DiskState st, FileEntry cur, long inode) {
+        if (cur == null || cur.deleted()) {
+            return st == null;
+        }
+        if (st == null) {
+            return false;
+        }
+        return cur.isFile() ? st.unchangedFrom(cur, inode) : cur.type().equals(st.type());
+    }
+
+    private boolean delete(FileEntry e, FileEntry cur, DiskState st, Path abs) throws IOException {
+        if (st == null) {
+            index.put(new FolderIndex.Change(e, null, 0));
+            index.satisfied(e);
+            return true;
+        }
+        if (FileEntry.DIR.equals(st.type())) {
+            try {
+                folder.withApplyLock(() -> {
+                    Files.delete(abs);
+                    return null;
+                });
+            } catch (DirectoryNotEmptyException ex) {
+                boolean keep = index.liveUnder(e.path()).stream().anyMatch(c -> {
+                    try {
+                        return index.needFor(c.path()).map(x -> !x.entry().deleted()).orElse(true);
+                    } catch (IOException io) {
+                        return true;
+                    }
+                });
+                if (keep) {
+                    // Something in it is still wanted here: the directory stays, and says so to the others.
+                    FileEntry again = cur.withVersion(cur.version().merge(e.version()).bump(folder.me()));
+                    index.put(new FolderIndex.Change(again, null, st.inode()));
+                    index.satisfied(e);
+                    folder.localChanges(List.of(again));
+                    return true;
+                }
+                throw new IOException("directory " + e.path() + " is not empty yet");
+            }
+            index.put(new FolderIndex.Change(e, null, 0));
+            index.satisfied(e);
+            events.publish("remote.deleted", folder.id(), e.path(), Map.of("type", "dir"));
+            return true;
+        }
+        folder.withApplyLock(() -> {
+            String place = folder.versions().placeFor(e.path(), Instant.now());
+            long intent = index.beginIntent("delete", e.path(), null, place);
+            folder.versions().moveAside(e.path(), place);
+            index.put(new FolderIndex.Change(e, null, 0));
+            index.endIntent(intent);
+            if (cur != null && cur.isFile() && cur.blocksHash() != null) {
+                setAside.put(HexFormat.of().formatHex(cur.blocksHash()), place);
+            }
+            return null;
+        });
+        index.satisfied(e);
+        events.publish("remote.deleted", folder.id(), e.path(), Map.of("type", st.type()));
+        return true;
+    }
+
+    private boolean makeDir(FileEntry e, FileEntry cur, DiskState st, Path abs, boolean conflict) throws IOException {
+        folder.withApplyLock(() -> {
+            if (st != null && !FileEntry.DIR.equals(st.type())) {
+                moveAway(e.path(), cur, conflict, null);
+            }
+            Files.createDirectories(abs);
+            DiskState now = DiskState.of(abs);
+            index.put(new FolderIndex.Change(withLocal(e, now), null, now.inode()));
+            return null;
+        });
+        index.satisfied(e);
+        events.publish("remote.changed", folder.id(), e.path(), Map.of("type", "dir"));
+        return true;
+    }
+
+    private boolean makeLink(FileEntry e, FileEntry cur, DiskState st, Path abs, boolean conflict) throws IOException {
+        String problem = PathRules.symlinkProblem(e.path(), e.target());
+        if (problem != null) {
+            log.warn("folder {}: refusing symlink {} -> {}: {}", folder.id(), e.path(), e.target(), problem);
+            index.satisfied(e);
+            return true;
+        }
+        Files.createDirectories(abs.getParent());
+        Path tmp = abs.resolveSibling(TEMP_PREFIX + "link-" + abs.getFileName());
+        Files.deleteIfExists(tmp);
+        Files.createSymbolicLink(tmp, Path.of(e.target()));
+        replace(e, cur, st, abs, tmp, conflict, null);
+        return true;
+    }
+
+    private boolean makeFile(FolderIndex.Need n, FileEntry cur, DiskState st, Path abs, boolean conflict) throws IOException {
+        FileEntry e = n.entry();
+        if (!conflict && (renameFromDeleted(e, abs) || takeBackFromVersions(e, cur, st, abs))) {
+            return true;
+        }
+        BlockList blocks = remote.blockList(folder.id(), e, n.sources());
+        if (!Arrays.equals(blocks.identity(), e.blocksHash()) || blocks.totalSize() != e.size()) {
+            throw new IOException("the block list of " + e.path() + " does not match its announced content");
+        }
+        Files.createDirectories(abs.getParent());
+        Path tmp = abs.resolveSibling(tempName(abs.getFileName().toString(), e.blocksHash()));
+        Transfer t = new Transfer(e.path(), e.size(), new AtomicLong(), new AtomicLong(), n.sources());
+        transfers.put(e.path(), t);
+        try {
+            build(tmp, blocks, cur, st, t, n.sources());
+        } finally {
+            transfers.remove(e.path());
+        }
+        setTimeAndMode(tmp, e);
+        replace(e, cur, st, abs, tmp, conflict, blocks);
+        return true;
+    }
+
+    /** If a file with exactly this content sits at a path that a peer deleted and we have yet to, move it here. */
+    private boolean renameFromDeleted(FileEntry e, Path abs) throws IOException {
+        for (FileEntry from : index.withContent(e.blocksHash())) {
+            FolderIndex.Need gone = index.needFor(from.path()).orElse(null);
+            if (gone == null || !gone.entry().deleted() || from.path().equals(e.path())) {
+                continue;
+            }
+            FolderIndex.Local src = index.local(from.path()).orElse(null);
+            Path srcPath = PathRules.resolveSafely(folder.root(), from.path());
+            DiskState srcState = DiskState.of(srcPath);
+            if (src == null || srcState == null || !srcState.unchangedFrom(from, src.inode())
+                    || DiskState.of(abs) != null) {
+                continue;
+            }
+            BlockList blocks = index.blocks(from.path()).orElse(null);
+            Files.createDirectories(abs.getParent());
+            folder.withApplyLock(() -> {
+                long intent = index.beginIntent("rename", e.path(), from.path(), null);
+                Files.move(srcPath, abs, StandardCopyOption.ATOMIC_MOVE);
+                setTimeAndMode(abs, e);
+                DiskState now = DiskState.of(abs);
+                index.put(List.of(new FolderIndex.Change(withLocal(e, now), blocks, now.inode()),
+                        new FolderIndex.Change(gone.entry(), null, 0)));
+                index.endIntent(intent);
+                return null;
+            });
+            index.satisfied(e);
+            index.satisfied(gone.entry());
+            events.publish("remote.renamed", folder.id(), e.path(), Map.of("from", from.path()));
+            log.debug("folder {}: renamed {} to {} (no data transferred)", folder.id(), from.path(), e.path());
+            return true;
+        }
+        return false;
+    }
+
+    /** If a delete just moved this very content into the version store, moves it back out under the new name. */
+    private boolean takeBackFromVersions(FileEntry e, FileEntry cur, DiskState st, Path abs) throws IOException {
+        String place = setAside.get(HexFormat.of().formatHex(e.blocksHash()));
+        if (place == null) {
+            return false;
+        }
+        Path kept = folder.root().resolve(place);
+        DiskState ks = DiskState.of(kept);
+        if (ks == null || !FileEntry.FILE.equals(ks.type()) || ks.size() != e.size()) {
+            setAside.remove(HexFormat.of().formatHex(e.blocksHash()));
+            return false;
+        }
+        Files.createDirectories(abs.getParent());
+        Path tmp = abs.resolveSibling(tempName(abs.getFileName().toString(), e.blocksHash()));
+        Files.move(kept, tmp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        setAside.remove(HexFormat.of().formatHex(e.blocksHash()));
+        setTimeAndMode(tmp, e);
+        // The blocks are those the index kept with the tombstone of the path it was deleted from.
+        BlockList blocks = null;
+        for (FolderIndex.Local l : index.withInode(ks.inode())) {
+            if (java.util.Arrays.equals(l.entry().blocksHash(), e.blocksHash())) {
+                blocks = index.blocks(l.entry().path()).orElse(null);
+            }
+        }
+        replace(e, cur, st, abs, tmp, false, blocks);
+        events.publish("remote.renamed", folder.id(), e.path(), Map.of("from_versions", place));
+        return true;
+    }
+
+    /** Fills {@code tmp} with the blocks, reusing what it already holds, copying local blocks, fetching the rest. */
+    private void build(Path tmp, BlockList blocks, FileEntry cur, DiskState st, Transfer t, List<String> sources) throws IOException {
+        Map<Long, List<BlockList.Block>> oldBlocks = new HashMap<>();
+        Path curPath = cur != null && cur.live() && cur.isFile() && st != null ? folder.root().resolve(cur.path()) : null;
+        if (curPath != null) {
+            index.blocks(cur.path()).ifPresent(bl -> bl.blocks().forEach(b -> oldBlocks.computeIfAbsent(b.key(), k -> new ArrayList<>()).add(b)));
+        }
+        List<BlockList.Block> missing = new ArrayList<>();
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long have = out.size();
+            for (BlockList.Block b : blocks.blocks()) {
+                if (b.offset() + b.size() <= have && matches(readAt(out, b.offset(), b.size()), b.hash())) {
+                    t.done().addAndGet(b.size()); // left by an interrupted transfer
+                    continue;
+                }
+                byte[] data = localBlock(b, curPath, oldBlocks);
+                if (data != null) {
+                    writeAt(out, b.offset(), data);
+                    t.done().addAndGet(b.size());
+                } else {
+                    missing.add(b);
+                }
+            }
+            fetch(out, missing, t, sources);
+            out.truncate(blocks.totalSize());
+            out.force(true);
+        }
+    }
+
+    private byte[] localBlock(BlockList.Block b, Path curPath, Map<Long, List<BlockList.Block>> oldBlocks) throws IOException {
+        for (BlockList.Block o : oldBlocks.getOrDefault(b.key(), List.of())) {
+            byte[] d = readFile(curPath, o.offset(), o.size());
+            if (d != null && matches(d, b.hash())) {
+                return d;
+            }
+        }
+        for (FolderIndex.BlockAt at : index.findBlock(b.key())) {
+            if (at.size() != b.size()) {
+                continue;
+            }
+            byte[] d = readFile(PathRules.resolveSafely(folder.root(), at.path()), at.offset(), at.size());
+            if (d != null && matches(d, b.hash())) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** Fetches blocks from members, {@value #IN_FLIGHT} at a time, each verified before it is written. */
+    private void fetch(FileChannel out, List<BlockList.Block> missing, Transfer t, List<String> sources) throws IOException {
+        List<CompletableFuture<Void>> window = new ArrayList<>();
+        for (BlockList.Block b : missing) {
+            while (window.size() >= IN_FLIGHT) {
+                await(window.remove(0));
+            }
+            window.add(fetchOne(out, b, t, sources, 0));
+        }
+        for (CompletableFuture<Void> f : window) {
+            await(f);
+        }
+    }
+
+    private CompletableFuture<Void> fetchOne(FileChannel out, BlockList.Block b, Transfer t, List<String> sources, int attempt) {
+        return remote.block(folder.id(), b.hash(), b.size(), sources, attempt).thenCompose(data -> {
+            if (!matches(data, b.hash())) {
+                log.warn("folder {}: a peer sent a block of {} whose bytes do not match its hash; refetching", folder.id(), t.path());
+                if (attempt >= 3) {
+                    return CompletableFuture.failedFuture(new IOException("block at " + b.offset() + " of " + t.path()
+                            + " keeps arriving corrupt"));
+                }
+                return fetchOne(out, b, t, sources, attempt + 1);
+            }
+            try {
+                writeAt(out, b.offset(), data);
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            t.done().addAndGet(b.size());
+            t.fetched().addAndGet(b.size());
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    private static void await(CompletableFuture<Void> f) throws IOException {
+        try {
+            f.get(120, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("a block did not arrive within 120 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    /**
+     * Puts {@code tmp} in place of {@code abs}: the current content goes to the version store (or becomes the
+     * conflict copy), then one rename; the index learns the result in the same step.
+     */
+    private void replace(FileEntry e, FileEntry cur, DiskState st, Path abs, Path tmp, boolean conflict, BlockList blocks)
+            throws IOException {
+        folder.withApplyLock(() -> {
+            FolderIndex.Local now = index.local(e.path()).orElse(null);
+            DiskState there = DiskState.of(abs);
+            if (!matchesIndex(there, now == null ? null : now.entry(), now == null ? -1 : now.inode())
+                    || (now != null && cur != null && !now.entry().version().equals(cur.version()))) {
+                throw new IOException(e.path() + " changed here while its new version was being fetched; deciding again");
+            }
+            List<FolderIndex.Change> changes = new ArrayList<>();
+            String aside = null;
+            if (there != null) {
+                aside = conflict ? Conflicts.copyName(e.path(), cur) : folder.versions().placeFor(e.path(), Instant.now());
+            }
+            long intent = index.beginIntent(conflict ? "conflict" : "replace", e.path(), folder.relative(tmp), aside);
+            if (there != null) {
+                if (conflict) {
+                    Path copy = PathRules.resolveSafely(folder.root(), aside);
+                    Files.move(abs, copy, StandardCopyOption.ATOMIC_MOVE);
+                    DiskState cs = DiskState.of(copy);
+                    FileEntry copied = new FileEntry(aside, cur.type(), cur.size(), cs.modifiedNs(), cs.mode(), cur.target(),
+                            cur.blocksHash(), cur.blockCount(), VersionVector.EMPTY.bump(folder.me()), false, 0, cur.modifiedBy());
+                    changes.add(new FolderIndex.Change(copied, index.blocks(e.path()).orElse(null), cs.inode()));
+                } else if (FileEntry.DIR.equals(there.type())) {
+                    throw new IOException(e.path() + " is a directory here; it is replaced once it is empty");
+                } else {
+                    folder.versions().moveAside(e.path(), aside);
+                }
+            }
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            DiskState done = DiskState.of(abs);
+            changes.add(new FolderIndex.Change(withLocal(e, done), blocks, done.inode()));
+            List<FileEntry> written = index.put(changes);
+            index.endIntent(intent);
+            if (conflict) {
+                events.publish("conflict", folder.id(), e.path(), Map.of("copy", aside, "winner", String.valueOf(e.modifiedBy())));
+                log.info("folder {}: conflict on {}: the other version is kept as {}", folder.id(), e.path(), aside);
+                folder.localChanges(written.subList(0, 1));
+            }
+            return null;
+        });
+        index.satisfied(e);
+        events.publish("remote.changed", folder.id(), e.path(), Map.of("type", e.type(), "size", e.size()));
+    }
+
+    /** A conflict's loser that is a directory or link is moved aside whole as the conflict copy; else to versions. */
+    private void moveAway(String path, FileEntry cur, boolean conflict, Object unused) throws IOException {
+        if (conflict && cur != null) {
+            Files.move(folder.root().resolve(path), PathRules.resolveSafely(folder.root(), Conflicts.copyName(path, cur)),
+                    StandardCopyOption.ATOMIC_MOVE);
+            folder.changed(Conflicts.copyName(path, cur));
+        } else {
+            folder.versions().moveAside(path, folder.versions().placeFor(path, Instant.now()));
+        }
+    }
+
+    /** The entry as applied here: the peer's version with the time the file now really has. */
+    private static FileEntry withLocal(FileEntry e, DiskState st) {
+        return new FileEntry(e.path(), e.type(), e.size(), st == null ? e.modifiedNs() : st.modifiedNs(), e.mode(), e.target(),
+                e.blocksHash(), e.blockCount(), e.version(), false, 0, e.modifiedBy());
+    }
+
+    private static void setTimeAndMode(Path p, FileEntry e) throws IOException {
+        Set<PosixFilePermission> perms = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        int m = e.mode();
+        if ((m & 0040) != 0) perms.add(PosixFilePermission.GROUP_READ);
+        if ((m & 0020) != 0) perms.add(PosixFilePermission.GROUP_WRITE);
+        if ((m & 0004) != 0) perms.add(PosixFilePermission.OTHERS_READ);
+        if ((m & 0002) != 0) perms.add(PosixFilePermission.OTHERS_WRITE);
+        if ((m & 0100) != 0) perms.add(PosixFilePermission.OWNER_EXECUTE);
+        if ((m & 0010) != 0) perms.add(PosixFilePermission.GROUP_EXECUTE);
+        if ((m & 0001) != 0) perms.add(PosixFilePermission.OTHERS_EXECUTE);
+        Files.setPosixFilePermissions(p, perms);
+        Files.setLastModifiedTime(p, FileTime.from(e.modifiedNs(), TimeUnit.NANOSECONDS));
+    }
+
+    static String tempName(String name, byte[] blocksHash) {
+        String hex = HexFormat.of().formatHex(blocksHash, 0, 6);
+        String keep = name.length() > 200 ? name.substring(0, 200) : name;
+        return TEMP_PREFIX + keep + "-" + hex;
+    }
+
+    private static boolean matches(byte[] data, byte[] hash) {
+        return data != null && Arrays.equals(BlockList.sha256().digest(data), hash);
+    }
+
+    private static byte[] readAt(FileChannel ch, long offset, int size) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(size);
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, offset + buf.position()) < 0) {
+                return null;
+            }
+        }
+        return buf.array();
+    }
+
+    private static byte[] readFile(Path p, long offset, int size) {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            return readAt(ch, offset, size);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static void writeAt(FileChannel ch, long offset, byte[] data) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        while (buf.hasRemaining()) {
+            ch.write(buf, offset + buf.position());
+        }
+    }
+}

@@ -1,0 +1,308 @@
+package dev.ferry.folder;
+
+import dev.ferry.scan.IgnoreRules;
+import dev.ferry.scan.TreeWatcher;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One folder library on this node: its root directory, index, scanner, watcher and applier. The root must hold
+ * the marker {@code .ferry/folder-id} naming the library; without it (an unmounted disk looks like an empty
+ * directory) the folder stops with an error rather than read "everything deleted", and retries on every
+ * periodic scan. Watcher events go to a pending set worked off by one scan thread, so a path reported again while
+ * it is being scanned is scanned once more afterwards, and never twice at once. Scans and the applier's file
+ * operations take the same lock, so a scan never sees a replacement half done. Thread-safe.
+ */
+final class Folder implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Folder.class);
+    static final String MARKER = ".ferry/folder-id";
+
+    private final String id;
+    private final Path root;
+    private final FolderIndex index;
+    private final String me;
+    private final FolderSync owner;
+    private final Scanner scanner;
+    private final Versions versions;
+    private final ReentrantLock applyLock = new ReentrantLock();
+    private final LinkedHashSet<String> pending = new LinkedHashSet<>();
+    private final Thread scanThread;
+    private TreeWatcher watcher;
+    private volatile IgnoreRules ignore;
+    private volatile long ignoreStamp = Long.MIN_VALUE;
+    private volatile String error;
+    private volatile boolean scanning;
+    private volatile boolean fullScanPending = true;
+    private volatile boolean closed;
+    private volatile long lastScanAt;
+    private volatile long lastScanMillis;
+    private volatile List<String> scanErrors = List.of();
+
+    Folder(String id, Path root, FolderIndex index, String me, FolderSync owner, ExecutorService hashPool, Duration keepVersions) {
+        this.id = id;
+        this.root = root;
+        this.index = index;
+        this.me = me;
+        this.owner = owner;
+        this.scanner = new Scanner(this, hashPool);
+        this.versions = new Versions(this, keepVersions);
+        this.scanThread = new Thread(this::scanLoop, "scan-" + id.substring(0, Math.min(8, id.length())));
+        this.scanThread.setDaemon(true);
+    }
+
+    /** Writes the marker into a root that is new to Ferry (creating the directory). */
+    static void prepareRoot(Path root, String libraryId) throws IOException {
+        Files.createDirectories(root.resolve(".ferry"));
+        Path marker = root.resolve(MARKER);
+        if (Files.exists(marker)) {
+            String other = Files.readString(marker, StandardCharsets.UTF_8).trim();
+            if (!other.equals(libraryId)) {
+                throw new IOException(root + " already belongs to folder library " + other);
+            }
+            return;
+        }
+        Path tmp = root.resolve(".ferry/folder-id.tmp");
+        Files.writeString(tmp, libraryId + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, marker, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    void start() {
+        scanThread.start();
+    }
+
+    /** True if the root is there with our marker; otherwise records why not. */
+    boolean rootPresent() {
+        try {
+            Path marker = root.resolve(MARKER);
+            if (!Files.isDirectory(root) || !Files.isRegularFile(marker)
+                    || !Files.readString(marker, StandardCharsets.UTF_8).trim().equals(id)) {
+                setError("the folder marker " + MARKER + " is missing in " + root
+                        + " (is the disk mounted?); not syncing this folder until it is back");
+                return false;
+            }
+        } catch (IOException e) {
+            setError("cannot read the folder marker in " + root + ": " + e.getMessage());
+            return false;
+        }
+        if (error != null && error.startsWith("the folder marker")) {
+            error = null;
+            log.info("folder {}: marker found again in {}; syncing", id, root);
+        }
+        return true;
+    }
+
+    private void setError(String message) {
+        if (!message.equals(error)) {
+            log.error("folder {}: {}", id, message);
+            owner.events().publish("folder.error", id, null, Map.of("message", message));
+        }
+        error = message;
+    }
+
+    private void scanLoop() {
+        boolean recovered = false;
+        while (!closed) {
+            String next = null;
+            boolean full;
+            synchronized (pending) {
+                while (!closed && pending.isEmpty() && !fullScanPending) {
+                    try {
+                        pending.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                full = fullScanPending;
+                fullScanPending = false;
+                if (!full) {
+                    next = pending.iterator().next();
+                    pending.remove(next);
+                }
+            }
+            if (!rootPresent()) {
+                continue;
+            }
+            try {
+                if (!recovered) {
+                    owner.recover(this);
+                    recovered = true;
+                }
+                if (full) {
+                    fullScan();
+                } else {
+                    scanner.scanPath(next);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("folder {}: scanning {} failed: {}", id, full ? "the tree" : next, e.getMessage());
+            }
+        }
+    }
+
+    private void fullScan() throws IOException {
+        scanning = true;
+        long t0 = System.nanoTime();
+        owner.events().publish("scan.started", id, null, Map.of());
+        try {
+            Scanner.Result r = scanner.scanTree("");
+            lastScanMillis = (System.nanoTime() - t0) / 1_000_000;
+            lastScanAt = System.currentTimeMillis();
+            scanErrors = List.copyOf(r.errors());
+            owner.events().publish("scan.finished", id, null, Map.of("entries", r.seen(), "changed", r.changed(),
+                    "hashed_bytes", r.hashedBytes(), "millis", lastScanMillis, "errors", r.errors().size()));
+            log.info("folder {}: scanned {} entries in {} ms ({} changed, {} bytes hashed)", id, r.seen(), lastScanMillis,
+                    r.changed(), r.hashedBytes());
+        } finally {
+            scanning = false;
+        }
+        if (watcher == null && !closed) {
+            watcher = new TreeWatcher(root, this::changed, this::requestFullScan);
+            if (!watcher.start()) {
+                setError("watching for changes is not possible here (see the log); changes are found by periodic rescans");
+            }
+        }
+        versions.cleanup();
+    }
+
+    /** A path the watcher reported. */
+    void changed(String rel) {
+        if (rel.isEmpty() || rel.equals(".ferry") || rel.startsWith(".ferry/")) {
+            return;
+        }
+        synchronized (pending) {
+            pending.add(rel);
+            pending.notifyAll();
+        }
+    }
+
+    void requestFullScan() {
+        synchronized (pending) {
+            fullScanPending = true;
+            pending.notifyAll();
+        }
+    }
+
+    void rescanLater(String rel) {
+        changed(rel);
+    }
+
+    /** Runs {@code body} holding the lock shared by scans and the applier. */
+    <T> T withApplyLock(IoCall<T> body) throws IOException {
+        applyLock.lock();
+        try {
+            return body.call();
+        } finally {
+            applyLock.unlock();
+        }
+    }
+
+    @FunctionalInterface
+    interface IoCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Entries the scanner just wrote: tell members and event listeners. */
+    void localChanges(List<FileEntry> written) {
+        for (FileEntry e : written) {
+            owner.events().publish(e.deleted() ? "local.deleted" : "local.changed", id, e.path(),
+                    Map.of("type", e.type(), "size", e.size(), "revision", e.rev()));
+        }
+        owner.announce(this);
+    }
+
+    IgnoreRules ignoreRules() throws IOException {
+        Path f = root.resolve(".ferryignore");
+        long stamp = Files.exists(f) ? Files.getLastModifiedTime(f).toMillis() ^ Files.size(f) : -1;
+        if (ignore == null || stamp != ignoreStamp) {
+            ignore = IgnoreRules.load(root);
+            ignoreStamp = stamp;
+        }
+        return ignore;
+    }
+
+    String relative(Path p) {
+        return root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+    }
+
+    String id() {
+        return id;
+    }
+
+    Path root() {
+        return root;
+    }
+
+    FolderIndex index() {
+        return index;
+    }
+
+    String me() {
+        return me;
+    }
+
+    Versions versions() {
+        return versions;
+    }
+
+    Scanner scanner() {
+        return scanner;
+    }
+
+    String error() {
+        return error;
+    }
+
+    boolean scanning() {
+        return scanning;
+    }
+
+    long lastScanAt() {
+        return lastScanAt;
+    }
+
+    long lastScanMillis() {
+        return lastScanMillis;
+    }
+
+    List<String> scanErrors() {
+        return scanErrors;
+    }
+
+    boolean watching() {
+        return watcher != null && watcher.healthy();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (pending) {
+            pending.notifyAll();
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+        scanThread.interrupt();
+        try {
+            scanThread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            index.close();
+        } catch (IOException e) {
+            log.warn("closing the index of folder {}: {}", id, e.getMessage());
+        }
+    }
+}

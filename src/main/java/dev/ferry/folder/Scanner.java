@@ -1,0 +1,363 @@
+package dev.ferry.folder;
+
+import dev.ferry.chunk.Chunk;
+import dev.ferry.chunk.FastCdc;
+import dev.ferry.scan.IgnoreRules;
+import dev.ferry.scan.PathRules;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings a folder's index up to date with its tree. Directory by directory (memory stays at one directory's
+ * listing, never the whole tree): each entry is lstat'ed and compared with the index; a file whose size,
+ * modification time, file key and executable bits are unchanged is not read (the fast path), a file that moved
+ * (same file key, size and time as a path that is gone) takes its old block list, and every other file is
+ * chunked with FastCDC and hashed, on the scan pool. A file that changes while it is hashed is hashed again,
+ * never recorded torn. Indexed paths no longer on disk become tombstones, except under a directory that could
+ * not be read, which is reported instead. Each local change gets the index's next revision and a version
+ * vector bumped for this node. Callers serialize scans with the folder's apply lock.
+ */
+final class Scanner {
+    private static final Logger log = LoggerFactory.getLogger(Scanner.class);
+    private static final int BATCH = 256;
+    private static final int HASH_ATTEMPTS = 3;
+
+    private final Folder folder;
+    private final FolderIndex index;
+    private final ExecutorService pool;
+    private final FastCdc cdc = FastCdc.protocol();
+
+    Scanner(Folder folder, ExecutorService pool) {
+        this.folder = folder;
+        this.index = folder.index();
+        this.pool = pool;
+    }
+
+    /** What one scan did. */
+    record Result(long seen, long changed, long hashedBytes, List<String> errors) {}
+
+    /** A scan's running totals and its batch of changes not yet written. */
+    private final class Pass {
+        final List<FolderIndex.Change> pending = new ArrayList<>();
+        final List<String> errors = new ArrayList<>();
+        final AtomicLong seen = new AtomicLong();
+        long changed;
+        long hashed;
+        final IgnoreRules ignore;
+
+        Pass(IgnoreRules ignore) {
+            this.ignore = ignore;
+        }
+
+        void add(FolderIndex.Change c) throws IOException {
+            pending.add(c);
+            if (pending.size() >= BATCH) {
+                flush();
+            }
+        }
+
+        void flush() throws IOException {
+            if (!pending.isEmpty()) {
+                List<FileEntry> written = index.put(new ArrayList<>(pending));
+                changed += written.size();
+                pending.clear();
+                folder.localChanges(written);
+            }
+        }
+    }
+
+    /** Scans the subtree at {@code rel} ("" for the whole folder). */
+    Result scanTree(String rel) throws IOException {
+        Pass pass = new Pass(folder.ignoreRules());
+        if (!rel.isEmpty()) {
+            scanOne(rel, pass, true);
+        } else {
+            walk("", pass);
+        }
+        pass.flush();
+        return new Result(pass.seen.get(), pass.changed, pass.hashed, pass.errors);
+    }
+
+    /** Scans one path the watcher reported: a file is rehashed if changed, a directory scanned whole. */
+    Result scanPath(String rel) throws IOException {
+        return scanTree(rel);
+    }
+
+    private void walk(String top, Pass pass) throws IOException {
+        Deque<String> dirs = new ArrayDeque<>();
+        dirs.push(top);
+        while (!dirs.isEmpty()) {
+            String dir = dirs.pop();
+            List<String> sub = folder.withApplyLock(() -> scanDir(dir, pass));
+            for (String s : sub) {
+                dirs.push(s);
+            }
+            pass.flush();
+        }
+    }
+
+    /** One directory: its entries against the index. Returns the subdirectories to scan next. */
+    private List<String> scanDir(String dir, Pass pass) throws IOException {
+        Path abs = dir.isEmpty() ? folder.root() : folder.root().resolve(dir);
+        Map<String, FolderIndex.Local> indexed = new HashMap<>();
+        for (FolderIndex.Local l : index.children(dir)) {
+            indexed.put(name(l.entry().path()), l);
+        }
+        List<String> subdirs = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(abs)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                String rel = dir.isEmpty() ? name : dir + "/" + name;
+                FolderIndex.Local known = indexed.remove(name);
+                if (PathRules.problem(rel) != null) {
+                    if (!rel.equals(".ferry")) {
+                        pass.errors.add(rel + ": name cannot be synced (" + PathRules.problem(rel) + ")");
+                    }
+                    continue;
+                }
+                DiskState st = DiskState.of(p);
+                if (st == null || st.type() == null) {
+                    continue; // vanished, or a fifo/socket/device: not synced
+                }
+                if (pass.ignore.ignored(rel, st.type().equals(FileEntry.DIR))) {
+                    continue;
+                }
+                pass.seen.incrementAndGet();
+                FileEntry old = known == null ? null : known.entry();
+                switch (st.type()) {
+                    case FileEntry.DIR -> {
+                        if (old == null || old.deleted() || !old.isDir()) {
+                            pass.add(change(old, rel, FileEntry.DIR, st, null, null, 0, null));
+                        }
+                        subdirs.add(rel);
+                    }
+                    case FileEntry.SYMLINK -> {
+                        String target = Files.readSymbolicLink(p).toString();
+                        if (old == null || old.deleted() || !old.isSymlink() || !target.equals(old.target())) {
+                            pass.add(change(old, rel, FileEntry.SYMLINK, st, target, null, 0, null));
+                        }
+                    }
+                    default -> {
+                        if (!st.unchangedFrom(old, known == null ? -1 : known.inode())) {
+                            files.add(p);
+                        }
+                    }
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return List.of(); // gone since it was listed: the parent's scan records that
+        } catch (AccessDeniedException e) {
+            pass.errors.add((dir.isEmpty() ? "." : dir) + ": cannot be read (permission denied); its contents are kept as they were");
+            log.warn("folder {}: directory {} cannot be read; not treating its contents as deleted", folder.id(), dir);
+            return List.of();
+        }
+        hashAll(files, indexed, pass);
+        for (FolderIndex.Local gone : indexed.values()) {
+            if (gone.entry().live() && !pass.ignore.ignored(gone.entry().path(), gone.entry().isDir())) {
+                tombstone(gone.entry(), pass);
+            }
+        }
+        return subdirs;
+    }
+
+    /** One path and, if it is a directory, everything under it. */
+    private void scanOne(String rel, Pass pass, boolean recurse) throws IOException {
+        if (PathRules.problem(rel) != null) {
+            return;
+        }
+        String parent = FolderIndex.parentOf(rel);
+        if (!parent.isEmpty()) {
+            FileEntry p = index.get(parent).orElse(null);
+            if (p == null || p.deleted()) {
+                scanOne(parent, pass, false); // a new directory's entry comes before its children's
+            }
+        }
+        List<String> sub = folder.withApplyLock(() -> {
+            Path abs = folder.root().resolve(rel);
+            DiskState st = DiskState.of(abs);
+            FileEntry old = index.get(rel).orElse(null);
+            if (st == null || st.type() == null || pass.ignore.ignored(rel, FileEntry.DIR.equals(st.type()))) {
+                if (old != null && old.live() && st == null) {
+                    tombstone(old, pass);
+                }
+                return List.<String>of();
+            }
+            pass.seen.incrementAndGet();
+            switch (st.type()) {
+                case FileEntry.DIR -> {
+                    if (old == null || old.deleted() || !old.isDir()) {
+                        if (old != null && old.live()) {
+                            tombstone(old, pass);
+                            old = index.get(rel).orElse(old);
+                        }
+                        pass.add(change(old, rel, FileEntry.DIR, st, null, null, 0, null));
+                    }
+                    return recurse ? List.of(rel) : List.<String>of();
+                }
+                case FileEntry.SYMLINK -> {
+                    String target = Files.readSymbolicLink(abs).toString();
+                    if (old == null || old.deleted() || !old.isSymlink() || !target.equals(old.target())) {
+                        if (old != null && old.isDir() && old.live()) {
+                            tombstone(old, pass);
+                            old = index.get(rel).orElse(old);
+                        }
+                        pass.add(change(old, rel, FileEntry.SYMLINK, st, target, null, 0, null));
+                    }
+                    return List.<String>of();
+                }
+                default -> {
+                    long inode = index.children(parent).stream().filter(l -> l.entry().path().equals(rel))
+                            .mapToLong(FolderIndex.Local::inode).findFirst().orElse(-1);
+                    if (!st.unchangedFrom(old, inode)) {
+                        if (old != null && old.isDir() && old.live()) {
+                            tombstone(old, pass);
+                        }
+                        hashAll(List.of(abs), new HashMap<>(), pass);
+                    }
+                    return List.<String>of();
+                }
+            }
+        });
+        pass.flush();
+        for (String s : sub) {
+            walk(s, pass);
+        }
+    }
+
+    private void tombstone(FileEntry old, Pass pass) throws IOException {
+        if (old.isDir()) {
+            for (FileEntry child : index.liveUnder(old.path())) {
+                pass.add(new FolderIndex.Change(child.asDeleted(child.version().bump(folder.me()), folder.me()), null, 0));
+            }
+        }
+        pass.add(new FolderIndex.Change(old.asDeleted(old.version().bump(folder.me()), folder.me()), null, 0));
+    }
+
+    private FolderIndex.Change change(FileEntry old, String rel, String type, DiskState st, String target, BlockList blocks,
+            long size, byte[] unused) {
+        VersionVector v = (old == null ? VersionVector.EMPTY : old.version()).bump(folder.me());
+        byte[] hash = blocks == null ? null : blocks.identity();
+        int count = blocks == null ? 0 : blocks.count();
+        long sz = type.equals(FileEntry.FILE) ? size : 0;
+        return new FolderIndex.Change(new FileEntry(rel, type, sz, st.modifiedNs(), st.mode(), target, hash, count, v, false, 0,
+                folder.me()), blocks, st.inode());
+    }
+
+    /** Hashes changed files (in parallel on the scan pool) and adds their changes. */
+    private void hashAll(List<Path> files, Map<String, FolderIndex.Local> indexedLeft, Pass pass) throws IOException {
+        if (files.isEmpty()) {
+            return;
+        }
+        List<Future<FolderIndex.Change>> results = new ArrayList<>();
+        for (Path p : files) {
+            results.add(pool.submit(() -> hashFile(p)));
+        }
+        for (Future<FolderIndex.Change> f : results) {
+            FolderIndex.Change c;
+            try {
+                c = f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("scan interrupted");
+            } catch (java.util.concurrent.ExecutionException e) {
+                pass.errors.add(e.getCause().getMessage());
+                continue;
+            }
+            if (c != null) {
+                pass.hashed += c.entry().size();
+                pass.add(c);
+            }
+        }
+    }
+
+    /** The change for one file, or null if it vanished or kept changing while it was read. */
+    private FolderIndex.Change hashFile(Path p) throws IOException {
+        String rel = folder.relative(p);
+        FileEntry old = index.get(rel).orElse(null);
+        for (int attempt = 0; attempt < HASH_ATTEMPTS; attempt++) {
+            DiskState before = DiskState.of(p);
+            if (before == null || !FileEntry.FILE.equals(before.type())) {
+                return null;
+            }
+            BlockList blocks = movedFrom(rel, before);
+            if (blocks == null) {
+                try {
+                    blocks = hash(p);
+                } catch (NoSuchFileException e) {
+                    return null;
+                }
+            }
+            DiskState after = DiskState.of(p);
+            if (before.equals(after)) {
+                if (old != null && old.live() && old.isFile() && java.util.Arrays.equals(old.blocksHash(), blocks.identity())
+                        && (old.mode() & 0111) == (before.mode() & 0111)) {
+                    index.touch(rel, before.modifiedNs(), before.inode()); // touched, not changed: no new version
+                    return null;
+                }
+                return change(old, rel, FileEntry.FILE, before, null, blocks, before.size(), null);
+            }
+            sleep(20L << attempt); // still being written: let the writer go on, then read it again
+        }
+        folder.rescanLater(rel); // a writer that never stops: look again when the watcher next reports it
+        return null;
+    }
+
+    /** The block list of the path this file was renamed from, if it is one (same file key, size and time, old path gone). */
+    private BlockList movedFrom(String rel, DiskState st) throws IOException {
+        for (FolderIndex.Local l : index.withInode(st.inode())) {
+            FileEntry e = l.entry();
+            if (!e.path().equals(rel) && e.size() == st.size() && e.modifiedNs() == st.modifiedNs()) {
+                DiskState there = DiskState.of(folder.root().resolve(e.path()));
+                if (there == null || there.inode() != st.inode()) {
+                    return index.blocks(e.path()).orElse(null);
+                }
+            }
+        }
+        return null;
+    }
+
+    BlockList hash(Path p) throws IOException {
+        BlockList.Builder b = new BlockList.Builder();
+        try (InputStream in = Files.newInputStream(p)) {
+            Iterator<Chunk> it = cdc.chunks(in);
+            while (it.hasNext()) {
+                b.add(it.next());
+            }
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return b.build();
+    }
+
+    private static String name(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? path : path.substring(slash + 1);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
