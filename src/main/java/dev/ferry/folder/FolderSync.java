@@ -161,6 +161,11 @@ public final class FolderSync implements AutoCloseable {
         Thread.ofPlatform().daemon().name("apply-" + id.substring(0, Math.min(8, id.length()))).start(() -> applyLoop(id, a));
     }
 
+    /** The open folder, for this package's tests and the API. */
+    Folder folder(String libraryId) {
+        return folders.get(libraryId);
+    }
+
     public boolean isFolder(String libraryId) {
         return folders.containsKey(libraryId);
     }
