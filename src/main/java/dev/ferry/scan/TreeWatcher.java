@@ -5,6 +5,8 @@ import io.methvin.watcher.DirectoryChangeListener;
 import io.methvin.watcher.DirectoryWatcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -50,6 +52,8 @@ public final class TreeWatcher implements AutoCloseable {
     private volatile boolean healthy;
     private volatile boolean closed;
     private volatile Thread thread;
+    /** The root's real path, set by start: what the library watches and reports paths under. */
+    private volatile Path watched;
     private DirectoryWatcher watcher;
     private CompletableFuture<Void> loop;
 
@@ -74,17 +78,25 @@ public final class TreeWatcher implements AutoCloseable {
      * @return true if watching; false, after a WARN naming the OS limit (such as
      *     {@code fs.inotify.max_user_watches}) and saying that Ferry falls back to periodic rescans, if the
      *     OS refused the watches or the watch instance because of a limit
-     * @throws IOException if the root cannot be watched for another reason, such as not existing
+     * @throws IOException if the root cannot be watched for another reason, such as not existing or not being a
+     *     directory (a symlink to a directory is fine: its target is watched)
      * @throws IllegalStateException if called twice or after {@link #close}
      */
     public synchronized boolean start() throws IOException {
         if (watcher != null || closed) {
-            throw new IllegalStateException("TreeWatcher for " + root + " was already " + (closed ? "closed" : "started"));
+            throw new IllegalStateException(
+                    "TreeWatcher for " + root + " was already " + (closed ? "closed" : "started"));
         }
-        WatchRegistrar registrar = new WatchRegistrar(root);
+        // The real path, so a root that is a symlink to the library is walked, and events relativize against it.
+        Path real = root.toRealPath();
+        if (!Files.isDirectory(real)) {
+            throw new NotDirectoryException(root.toString());
+        }
+        watched = real;
+        WatchRegistrar registrar = new WatchRegistrar(real);
         try {
             watcher = DirectoryWatcher.builder()
-                    .path(root)
+                    .path(real)
                     .listener(new Listener())
                     .fileHashing(false)
                     .fileTreeVisitor(registrar)
@@ -213,7 +225,7 @@ public final class TreeWatcher implements AutoCloseable {
 
     /** The root-relative library path of an absolute path under the root, {@code '/'}-separated. */
     private String relative(Path absolute) {
-        Path rel = root.relativize(absolute);
+        Path rel = watched.relativize(absolute);
         if (rel.toString().isEmpty()) {
             return "";
         }
@@ -269,9 +281,32 @@ public final class TreeWatcher implements AutoCloseable {
             if (closed || !healthy) {
                 return;
             }
-            // Typically a new directory that could not be registered: changes inside it may go unreported.
-            log.warn("Watching {}: {}; asking for a rescan", root, e.toString());
+            if (isLibraryOverflow(e)) {
+                log.debug("Change events for {} overflowed", root);
+            } else {
+                // Typically a new directory that could not be registered: changes inside it may go unreported.
+                log.warn("Watching {}: {}; asking for a rescan", root, e.toString());
+                log.debug("Watcher exception", e);
+            }
             overflowPending = true;
+        }
+
+        /**
+         * directory-watcher 0.19.1 never delivers an OVERFLOW event from the JDK watch service: the event has no
+         * path, and {@code DirectoryWatcher.onEvent} looks that null up in a {@code ConcurrentSkipListMap}, so
+         * the overflow reaches us as this NullPointerException instead.
+         */
+        private static boolean isLibraryOverflow(Exception e) {
+            if (!(e instanceof NullPointerException)) {
+                return false;
+            }
+            for (StackTraceElement frame : e.getStackTrace()) {
+                if (frame.getClassName().equals(DirectoryWatcher.class.getName())
+                        && frame.getMethodName().equals("onEvent")) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

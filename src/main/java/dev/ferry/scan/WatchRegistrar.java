@@ -1,6 +1,7 @@
 package dev.ferry.scan;
 
 import io.methvin.watcher.visitor.FileTreeVisitor;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * top-level {@code .ferry} is skipped, so Ferry's own writes cost no watches and no events; a directory that
  * cannot be registered for an ordinary reason (deleted meanwhile, unreadable) is skipped with its subtree
  * rather than failing the whole walk; and an OS limit ({@link #isLimit}) is thrown on, so the watcher can
- * stop and fall back to rescans. Symbolic links are not followed. Used by one watcher thread at a time.
+ * stop and fall back to rescans. Symbolic links are not followed. Stateless, so thread-safe.
  */
 final class WatchRegistrar implements FileTreeVisitor {
     private static final Logger log = LoggerFactory.getLogger(WatchRegistrar.class);
@@ -60,7 +61,10 @@ final class WatchRegistrar implements FileTreeVisitor {
             }
 
             @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (file.equals(root)) {
+                    throw e;
+                }
                 log.debug("Skipping {} while registering watches: {}", file, e.toString());
                 return FileVisitResult.CONTINUE;
             }
@@ -102,8 +106,10 @@ final class WatchRegistrar implements FileTreeVisitor {
     }
 
     private static String procValue(String name) {
-        try {
-            return Files.readString(Path.of("/proc/sys", name)).strip();
+        // Not Files.readString: /proc/sys files claim size 0, and that read returns only the first character.
+        try (BufferedReader reader = Files.newBufferedReader(Path.of("/proc/sys", name))) {
+            String line = reader.readLine();
+            return line == null ? "unknown" : line.strip();
         } catch (IOException | RuntimeException e) {
             return "unknown";
         }
