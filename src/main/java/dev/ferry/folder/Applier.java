@@ -99,6 +99,13 @@ final class Applier {
                 if (msg.contains("No space left")) {
                     msg = "disk full: transfer paused until space is freed (" + msg + ")";
                 }
+                if (n.entry().path().contains(Conflicts.MARK) && n.attempts() >= 5 && msg.contains("no such")) {
+                    // The losing content is gone from every member that had it (overwritten there): nothing to copy.
+                    log.info("folder {}: giving up on conflict copy {}: its content is no longer on any member", folder.id(),
+                            n.entry().path());
+                    index.satisfied(n.entry());
+                    continue;
+                }
                 long delay = Math.min(60_000, 500L << Math.min(7, n.attempts()));
                 index.retryLater(n.entry().path(), System.currentTimeMillis() + delay, msg);
                 log.warn("folder {}: cannot apply {} yet ({}); retrying in {} ms", folder.id(), n.entry().path(), msg, delay);
@@ -136,7 +143,7 @@ final class Applier {
         }
         Path abs = PathRules.resolveSafely(folder.root(), e.path());
         DiskState st = DiskState.of(abs);
-        if (!matchesIndex(st, cur, local == null ? -1 : local.inode())) {
+        if (!matchesIndex(st, local)) {
             if (!mayRescan) {
                 return false;
             }
@@ -165,14 +172,15 @@ final class Applier {
         };
     }
 
-    private static boolean matchesIndex(DiskState st, FileEntry cur, long inode) {
+    private static boolean matchesIndex(DiskState st, FolderIndex.Local local) {
+        FileEntry cur = local == null ? null : local.entry();
         if (cur == null || cur.deleted()) {
             return st == null;
         }
         if (st == null) {
             return false;
         }
-        return cur.isFile() ? st.unchangedFrom(cur, inode) : cur.type().equals(st.type());
+        return cur.isFile() ? st.unchangedFrom(local) : cur.type().equals(st.type());
     }
 
     private boolean delete(FileEntry e, FileEntry cur, DiskState st, Path abs) throws IOException {
@@ -289,7 +297,7 @@ final class Applier {
             FolderIndex.Local src = index.local(from.path()).orElse(null);
             Path srcPath = PathRules.resolveSafely(folder.root(), from.path());
             DiskState srcState = DiskState.of(srcPath);
-            if (src == null || srcState == null || !srcState.unchangedFrom(from, src.inode())
+            if (src == null || srcState == null || !srcState.unchangedFrom(src)
                     || DiskState.of(abs) != null) {
                 continue;
             }
@@ -336,6 +344,13 @@ final class Applier {
         for (FolderIndex.Local l : index.withInode(ks.inode())) {
             if (java.util.Arrays.equals(l.entry().blocksHash(), e.blocksHash())) {
                 blocks = index.blocks(l.entry().path()).orElse(null);
+            }
+        }
+        if (blocks == null || !Arrays.equals(blocks.identity(), e.blocksHash())) {
+            blocks = folder.scanner().hash(tmp); // the index must know its blocks to serve them to others
+            if (!Arrays.equals(blocks.identity(), e.blocksHash())) {
+                Files.delete(tmp);
+                return false;
             }
         }
         replace(e, cur, st, abs, tmp, false, blocks);
@@ -448,7 +463,7 @@ final class Applier {
         folder.withApplyLock(() -> {
             FolderIndex.Local now = index.local(e.path()).orElse(null);
             DiskState there = DiskState.of(abs);
-            if (!matchesIndex(there, now == null ? null : now.entry(), now == null ? -1 : now.inode())
+            if (!matchesIndex(there, now)
                     || (now != null && cur != null && !now.entry().version().equals(cur.version()))) {
                 throw new IOException(e.path() + " changed here while its new version was being fetched; deciding again");
             }
@@ -470,6 +485,9 @@ final class Applier {
                     throw new IOException(e.path() + " is a directory here; it is replaced once it is empty");
                 } else {
                     folder.versions().moveAside(e.path(), aside);
+                    if (cur != null && cur.isFile() && cur.blocksHash() != null) {
+                        setAside.put(HexFormat.of().formatHex(cur.blocksHash()), aside);
+                    }
                 }
             }
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);

@@ -38,9 +38,20 @@ record DiskState(String type, long size, long modifiedNs, int mode, long inode) 
         return new DiskState(type, (Long) a.get("size"), ns, mode & 07777, (Long) a.get("ino"));
     }
 
+    /**
+     * Modification times are taken from a coarse clock (a few ms per tick), so a file rewritten with the same size
+     * within one tick of being recorded would look unchanged; a record made less than this long after the file's
+     * time is not trusted (git calls this "racy"), and the file is read once more.
+     */
+    static final long RACY_NS = 30_000_000L;
+
     /** True if the index's record of a file still describes what is on disk, so its content need not be read. */
-    boolean unchangedFrom(FileEntry e, long indexedInode) {
-        return e != null && e.live() && type != null && type.equals(e.type()) && size == e.size() && modifiedNs == e.modifiedNs()
-                && inode == indexedInode && (mode & 0111) == (e.mode() & 0111);
+    boolean unchangedFrom(FolderIndex.Local l) {
+        if (l == null) {
+            return false;
+        }
+        FileEntry e = l.entry();
+        return e.live() && type != null && type.equals(e.type()) && size == e.size() && modifiedNs == e.modifiedNs()
+                && inode == l.inode() && (mode & 0111) == (e.mode() & 0111) && l.recordedNs() - modifiedNs > RACY_NS;
     }
 }

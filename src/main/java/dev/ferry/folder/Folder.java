@@ -152,6 +152,13 @@ final class Folder implements AutoCloseable {
     }
 
     private void fullScan() throws IOException {
+        if (watcher == null && !closed) {
+            // Watch before the first scan: a change made while the scan runs is then queued, never missed.
+            watcher = new TreeWatcher(root, this::changed, this::requestFullScan);
+            if (!watcher.start()) {
+                setError("watching for changes is not possible here (see the log); changes are found by periodic rescans");
+            }
+        }
         scanning = true;
         long t0 = System.nanoTime();
         owner.events().publish("scan.started", id, null, Map.of());
@@ -166,12 +173,6 @@ final class Folder implements AutoCloseable {
                     r.changed(), r.hashedBytes());
         } finally {
             scanning = false;
-        }
-        if (watcher == null && !closed) {
-            watcher = new TreeWatcher(root, this::changed, this::requestFullScan);
-            if (!watcher.start()) {
-                setError("watching for changes is not possible here (see the log); changes are found by periodic rescans");
-            }
         }
         versions.cleanup();
     }

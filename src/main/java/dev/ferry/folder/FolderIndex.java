@@ -33,7 +33,8 @@ public final class FolderIndex implements AutoCloseable {
                 path TEXT PRIMARY KEY, parent TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL,
                 modified_ns INTEGER NOT NULL, mode INTEGER NOT NULL, target TEXT, blocks_hash BLOB,
                 block_count INTEGER NOT NULL, blocks BLOB, version TEXT NOT NULL, deleted INTEGER NOT NULL,
-                rev INTEGER NOT NULL, modified_by TEXT, inode INTEGER
+                rev INTEGER NOT NULL, modified_by TEXT, inode INTEGER,
+                recorded_ns INTEGER NOT NULL DEFAULT 0 -- wall clock when this row was written (local only)
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS files_rev ON files(rev);
             CREATE INDEX IF NOT EXISTS files_parent ON files(parent);
@@ -58,7 +59,7 @@ public final class FolderIndex implements AutoCloseable {
             );
             """;
     private static final String COLUMNS =
-            "path, type, size, modified_ns, mode, target, blocks_hash, block_count, version, deleted, rev, modified_by, inode";
+            "path, type, size, modified_ns, mode, target, blocks_hash, block_count, version, deleted, rev, modified_by, inode, recorded_ns";
 
     private final Connection db;
     private long revision;
@@ -86,8 +87,11 @@ public final class FolderIndex implements AutoCloseable {
         }
     }
 
-    /** A path as the index holds it: the exchanged entry plus the local file key. */
-    public record Local(FileEntry entry, long inode) {}
+    /**
+     * A path as the index holds it: the exchanged entry plus the local file key and when the row was written
+     * (wall clock, ns), which tells whether its modification time can still be trusted (see {@link DiskState}).
+     */
+    public record Local(FileEntry entry, long inode, long recordedNs) {}
 
     // ---- files ---------------------------------------------------------------------------------------
 
@@ -108,7 +112,7 @@ public final class FolderIndex implements AutoCloseable {
             try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS + " FROM files WHERE path = ?")) {
                 ps.setString(1, path);
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(new Local(entry(rs), rs.getLong(13))) : Optional.<Local>empty();
+                    return rs.next() ? Optional.of(new Local(entry(rs), rs.getLong(13), rs.getLong(14))) : Optional.<Local>empty();
                 }
             }
         });
@@ -122,7 +126,7 @@ public final class FolderIndex implements AutoCloseable {
                 ps.setString(1, parent);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new Local(entry(rs), rs.getLong(13)));
+                        out.add(new Local(entry(rs), rs.getLong(13), rs.getLong(14)));
                     }
                 }
             }
@@ -193,7 +197,7 @@ public final class FolderIndex implements AutoCloseable {
                 ps.setLong(1, inode);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new Local(entry(rs), rs.getLong(13)));
+                        out.add(new Local(entry(rs), rs.getLong(13), rs.getLong(14)));
                     }
                 }
             }
@@ -245,10 +249,12 @@ public final class FolderIndex implements AutoCloseable {
     /** Updates only the local file key and time of a path whose content is unchanged (no new revision). */
     public synchronized void touch(String path, long modifiedNs, long inode) throws IOException {
         tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement("UPDATE files SET modified_ns = ?, inode = ? WHERE path = ?")) {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "UPDATE files SET modified_ns = ?, inode = ?, recorded_ns = ? WHERE path = ?")) {
                 ps.setLong(1, modifiedNs);
                 ps.setLong(2, inode);
-                ps.setString(3, path);
+                ps.setLong(3, nowNs());
+                ps.setString(4, path);
                 ps.executeUpdate();
             }
             return null;
@@ -265,7 +271,7 @@ public final class FolderIndex implements AutoCloseable {
                 if (rs.next()) {
                     old = entry(rs);
                     oldInode = rs.getLong(13);
-                    oldBlocks = rs.getBytes(14);
+                    oldBlocks = rs.getBytes(15);
                 }
             }
         }
@@ -275,7 +281,7 @@ public final class FolderIndex implements AutoCloseable {
         FileEntry e = c.entry().withRev(++revision);
         xor(stateHash(e));
         try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO files(" + COLUMNS
-                + ", parent, blocks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                + ", parent, blocks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
             ps.setString(1, e.path());
             ps.setString(2, e.type());
             ps.setLong(3, e.size());
@@ -292,8 +298,9 @@ public final class FolderIndex implements AutoCloseable {
             // still finds the old block list whichever half the scan meets first.
             boolean keepOld = e.deleted() && c.blocks() == null;
             ps.setLong(13, keepOld ? oldInode : c.inode());
-            ps.setString(14, parentOf(e.path()));
-            ps.setBytes(15, keepOld ? oldBlocks : c.blocks() == null ? null : c.blocks().encoded());
+            ps.setLong(14, nowNs());
+            ps.setString(15, parentOf(e.path()));
+            ps.setBytes(16, keepOld ? oldBlocks : c.blocks() == null ? null : c.blocks().encoded());
             ps.executeUpdate();
         }
         try (PreparedStatement ps = db.prepareStatement("DELETE FROM block_at WHERE path = ?")) {
@@ -545,6 +552,11 @@ public final class FolderIndex implements AutoCloseable {
     }
 
     // ---- plumbing --------------------------------------------------------------------------------------------
+
+    static long nowNs() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
 
     static String parentOf(String path) {
         int slash = path.lastIndexOf('/');

@@ -279,6 +279,7 @@ public final class FolderSync implements AutoCloseable {
         if (f == null || !libraries.isMember(libraryId, peer)) {
             return;
         }
+        long revisionBefore = f.index().revision();
         boolean more = true;
         while (more && link.isOpen()) {
             long since = f.index().cursor(peer);
@@ -300,6 +301,9 @@ public final class FolderSync implements AutoCloseable {
             }
             more = reply.more() && reply.entries() != null && !reply.entries().isEmpty();
             f.index().setCursor(peer, more ? last : Math.max(last, reply.revision()));
+        }
+        if (f.index().revision() != revisionBefore) {
+            announce(f); // tombstones and merged versions recorded straight away travel on too
         }
         wakeApplier(libraryId);
     }
@@ -336,12 +340,38 @@ public final class FolderSync implements AutoCloseable {
                 if (mine.sameContent(e)) {
                     f.index().need(e.withVersion(e.version().merge(mine.version())), from.toString());
                 } else if (Conflicts.remoteWins(e, mine)) {
-                    f.index().need(e, from.toString());
+                    f.index().need(e, from.toString()); // the applier keeps ours as the conflict copy
                 } else {
-                    log.info("folder {}: concurrent change to {} from {}; this node's version wins", f.id(), e.path(),
-                            from.shortForm());
+                    keepOurs(f, mine, e, from);
                 }
             }
+        }
+    }
+
+    /**
+     * Our version of a path won over a concurrent one from a peer. The peer, if it compares the same pair, keeps its
+     * version as the conflict copy and takes ours; but it may already have compared ours with an older state and
+     * will not look again. So this side settles it too: the losing content is fetched as the conflict copy (same
+     * deterministic name and content as the peer would make, so the two merge), and our version is raised above
+     * both, so every member takes it as plainly newer. A losing delete needs no copy: the change beats it.
+     */
+    private void keepOurs(Folder f, FileEntry mine, FileEntry theirs, PeerId from) throws IOException {
+        log.info("folder {}: concurrent change to {} from {}; this node's version wins", f.id(), theirs.path(), from.shortForm());
+        if (theirs.live() && theirs.isFile() && mine.live()) {
+            String copy = Conflicts.copyName(theirs.path(), theirs);
+            FileEntry existing = f.index().get(copy).orElse(null);
+            if (existing == null || !existing.sameContent(theirs)) {
+                FileEntry copyEntry = new FileEntry(copy, FileEntry.FILE, theirs.size(), theirs.modifiedNs(), theirs.mode(), null,
+                        theirs.blocksHash(), theirs.blockCount(), VersionVector.EMPTY.bump(from.toString()), false, 0,
+                        theirs.modifiedBy());
+                f.index().need(copyEntry, from.toString());
+                events.publish("conflict", f.id(), theirs.path(), Map.of("copy", copy, "winner", String.valueOf(mine.modifiedBy())));
+            }
+        }
+        FolderIndex.Local local = f.index().local(mine.path()).orElse(null);
+        if (local != null) {
+            FileEntry raised = mine.withVersion(mine.version().merge(theirs.version()).bump(me));
+            f.index().put(new FolderIndex.Change(raised, f.index().blocks(mine.path()).orElse(null), local.inode()));
         }
     }
 
@@ -412,6 +442,10 @@ public final class FolderSync implements AutoCloseable {
             try {
                 int n = a.applyDue(System.currentTimeMillis());
                 if (n > 0) {
+                    Folder f = folders.get(id);
+                    if (f != null) {
+                        announce(f); // what we applied is news to the other members (they may not reach its origin)
+                    }
                     continue;
                 }
             } catch (IOException | RuntimeException e) {
@@ -568,6 +602,15 @@ public final class FolderSync implements AutoCloseable {
                             : f.index().get(req.path()).orElse(null);
                     Optional<BlockList> bl = e != null && e.live() && Arrays.equals(e.blocksHash(), req.blocksHash())
                             ? f.index().blocks(req.path()) : Optional.empty();
+                    if (bl.isEmpty() && f != null && req.blocksHash() != null && req.blocksHash().length == 32) {
+                        // The same content under another name (a conflict copy asks by its original's content).
+                        for (FileEntry same : f.index().withContent(req.blocksHash())) {
+                            bl = f.index().blocks(same.path());
+                            if (bl.isPresent()) {
+                                break;
+                            }
+                        }
+                    }
                     if (bl.isEmpty()) {
                         r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content"));
                         return;

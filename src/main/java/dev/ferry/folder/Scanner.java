@@ -157,7 +157,7 @@ final class Scanner {
                         }
                     }
                     default -> {
-                        if (!st.unchangedFrom(old, known == null ? -1 : known.inode())) {
+                        if (!st.unchangedFrom(known)) {
                             files.add(p);
                         }
                     }
@@ -225,9 +225,7 @@ final class Scanner {
                     return List.<String>of();
                 }
                 default -> {
-                    long inode = index.children(parent).stream().filter(l -> l.entry().path().equals(rel))
-                            .mapToLong(FolderIndex.Local::inode).findFirst().orElse(-1);
-                    if (!st.unchangedFrom(old, inode)) {
+                    if (!st.unchangedFrom(index.local(rel).orElse(null))) {
                         if (old != null && old.isDir() && old.live()) {
                             tombstone(old, pass);
                         }
