@@ -24,7 +24,7 @@ public final class ConfigLoader {
     static final Set<String> KEYS = Set.of(
             "can_service_url", "listen_addr", "data_dir", "relay_url", "poll_interval_secs",
             "full_scan_interval_secs", "store_listen_addr", "require_token", "max_upload_bytes", "log_level",
-            "peer_listen_addr", "mdns", "mdns_interfaces", "peers", "name");
+            "peer_listen_addr", "mdns", "mdns_interfaces", "peers", "name", "versions_keep_days");
 
     private ConfigLoader() {}
 
@@ -108,7 +108,8 @@ public final class ConfigLoader {
                 bool(v, "mdns", true),
                 stringList(v, "mdns_interfaces"),
                 peers(v),
-                name(v));
+                name(v),
+                Duration.ofDays(positiveLong(v, "versions_keep_days", 30)));
     }
 
     /** A YAML list of strings, or in the environment a comma-separated list. */

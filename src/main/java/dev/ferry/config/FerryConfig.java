@@ -23,6 +23,7 @@ import java.time.Duration;
  * @param mdnsInterfaces     interface names or addresses mDNS may use (empty: every multicast-capable one)
  * @param peers              peers to dial at start
  * @param name               display name sent to peers (default: the host name)
+ * @param versionsKeep       how long a folder library keeps replaced and deleted files in {@code .ferry/versions/}
  */
 public record FerryConfig(
         String canServiceUrl,
@@ -39,7 +40,8 @@ public record FerryConfig(
         boolean mdns,
         java.util.List<String> mdnsInterfaces,
         java.util.List<StaticPeer> peers,
-        String name) {
+        String name,
+        Duration versionsKeep) {
 
     public FerryConfig {
         mdnsInterfaces = java.util.List.copyOf(mdnsInterfaces);
@@ -54,22 +56,22 @@ public record FerryConfig(
 
     public FerryConfig withDataDir(Path dir) {
         return new FerryConfig(canServiceUrl, listenAddr, dir, relayUrl, pollInterval, fullScanInterval,
-                storeListenAddr, requireToken, maxUploadBytes, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name);
+                storeListenAddr, requireToken, maxUploadBytes, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name, versionsKeep);
     }
 
     public FerryConfig withStoreListenAddr(HostPort addr) {
         return new FerryConfig(canServiceUrl, listenAddr, dataDir, relayUrl, pollInterval, fullScanInterval,
-                addr, requireToken, maxUploadBytes, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name);
+                addr, requireToken, maxUploadBytes, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name, versionsKeep);
     }
 
     public FerryConfig withRequireToken(boolean require) {
         return new FerryConfig(canServiceUrl, listenAddr, dataDir, relayUrl, pollInterval, fullScanInterval,
-                storeListenAddr, require, maxUploadBytes, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name);
+                storeListenAddr, require, maxUploadBytes, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name, versionsKeep);
     }
 
     public FerryConfig withMaxUploadBytes(long max) {
         return new FerryConfig(canServiceUrl, listenAddr, dataDir, relayUrl, pollInterval, fullScanInterval,
-                storeListenAddr, requireToken, max, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name);
+                storeListenAddr, requireToken, max, logLevel, peerListenAddr, mdns, mdnsInterfaces, peers, name, versionsKeep);
     }
 
     /** Sync API, peer listener and mDNS settings together: what a test node on loopback needs. */
@@ -77,6 +79,6 @@ public record FerryConfig(
             String displayName) {
         return new FerryConfig(canServiceUrl, syncApi, dataDir, relayUrl, pollInterval, fullScanInterval,
                 storeListenAddr, requireToken, maxUploadBytes, logLevel, peerListen, mdnsOn, mdnsInterfaces, staticPeers,
-                displayName);
+                displayName, versionsKeep);
     }
 }

@@ -69,7 +69,7 @@ public final class Peering implements AutoCloseable {
         SyncEngine engine = new SyncEngine(libraries, store, peers, Clock.systemUTC(), config.fullScanInterval());
         handler.set(engine);
         dev.ferry.folder.FolderSync folders = new dev.ferry.folder.FolderSync(libraries, peers, dataDir, Clock.systemUTC(),
-                config.fullScanInterval(), java.time.Duration.ofDays(30));
+                config.fullScanInterval(), config.versionsKeep());
         engine.attachFolders(folders);
         ApiServer sync = null;
         LanDiscovery discovery = null;

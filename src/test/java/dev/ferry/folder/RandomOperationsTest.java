@@ -2,11 +2,9 @@ package dev.ferry.folder;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.config.HostPort;
 import dev.ferry.testing.TestNode;
 import dev.ferry.testing.Trees;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -55,9 +53,7 @@ class RandomOperationsTest {
             roots[i] = dir.resolve("tree-" + i);
             data[i] = dir.resolve("node-" + i);
             Files.createDirectories(roots[i]);
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports[i] = s.getLocalPort(); // fixed per member, so a restarted member is found where it was
-            }
+            ports[i] = Trees.freePort(); // fixed per member, so a restarted member is found where it was
         }
         try {
             for (int i = 0; i < n; i++) {
@@ -149,9 +145,7 @@ class RandomOperationsTest {
     }
 
     private static TestNode start(Path data, int peerPort) throws IOException {
-        HostPort any = new HostPort("127.0.0.1", 0);
-        return TestNode.start(TestNode.baseConfig(data).withPeering(any, new HostPort("127.0.0.1", peerPort), false, List.of(),
-                data.getFileName().toString()));
+        return Trees.node(data, peerPort);
     }
 
     private void operate(Path root, int who, Random rnd) throws IOException {

@@ -25,6 +25,18 @@ public final class Trees {
         return TestNode.start(TestNode.baseConfig(dataDir));
     }
 
+    /** A daemon whose peer port stays the same across restarts, so members that restart find each other again. */
+    public static TestNode node(Path dataDir, int peerPort) throws IOException {
+        return TestNode.start(TestNode.baseConfig(dataDir).withPeering(unused(), new HostPort("127.0.0.1", peerPort), false,
+                java.util.List.of(), dataDir.getFileName().toString()));
+    }
+
+    public static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     public static String createFolder(TestNode n, String name, Path root) {
         Http.Reply r = n.sync().postJson("/libraries",
                 "{\"name\": \"" + name + "\", \"kind\": \"folder\", \"path\": \"" + root.toAbsolutePath() + "\"}");
