@@ -85,7 +85,8 @@ final class FolderEventStream {
         data.put("library_id", e.libraryId());
         data.put("path", e.path());
         data.put("at", e.at());
-        data.putAll(e.data());
+        // The event's own type stays in "type"; an entry's kind (file, dir, symlink) travels as "entry_type".
+        e.data().forEach((k, v) -> data.put(k.equals("type") ? "entry_type" : k, v));
         write(out, "id: " + e.id() + "\nevent: " + e.type() + "\ndata: " + Json.MAPPER.writeValueAsString(data) + "\n\n");
         return e.id();
     }

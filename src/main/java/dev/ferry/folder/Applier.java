@@ -43,12 +43,19 @@ final class Applier {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     static final String TEMP_PREFIX = ".ferry-tmp-";
     private static final int IN_FLIGHT = 32;
+    static final int PARALLEL_FILES = 8;
+    private static final long RUN_BYTES = 8L << 20;
+    private static final int RUNS_IN_FLIGHT = 4;
 
     /** Reaching blocks and block lists on members. */
     interface Remote {
         BlockList blockList(String libraryId, FileEntry e, List<String> sources) throws IOException;
 
         CompletableFuture<byte[]> block(String libraryId, byte[] hash, int size, List<String> sources, int attempt);
+
+        /** A byte range of the member's file with this content, as a stream. */
+        java.io.InputStream range(String libraryId, FileEntry e, long offset, long length, List<String> sources, int attempt)
+                throws IOException;
     }
 
     private final Folder folder;
@@ -78,41 +85,88 @@ final class Applier {
         return List.copyOf(transfers.values());
     }
 
-    /** Applies what is due; returns how many needs were settled. Failures are recorded for a retry with backoff. */
+    /**
+     * Applies what is due; returns how many needs were settled. Directories first (shallow to deep), then files
+     * and links, {@value #PARALLEL_FILES} at once (small files are bound by fsync latency, which overlaps), then
+     * deletions deepest first. Failures are recorded for a retry with backoff.
+     */
     int applyDue(long now) throws IOException {
         List<FolderIndex.Need> due = new ArrayList<>(index.needs(now, 2000));
         if (due.isEmpty()) {
             return 0;
         }
         due.sort(Comparator.comparingInt(Applier::phase).thenComparing(n -> depth(n.entry().path()) * (phase(n) == 2 ? -1 : 1)));
-        int settled = 0;
+        java.util.concurrent.atomic.AtomicInteger settled = new java.util.concurrent.atomic.AtomicInteger();
+        List<FolderIndex.Need> files = new ArrayList<>();
         for (FolderIndex.Need n : due) {
-            if (!folder.rootPresent()) {
-                break;
+            if (phase(n) == 1) {
+                files.add(n);
+                continue;
             }
-            try {
-                if (apply(n, true)) {
-                    settled++;
-                }
-            } catch (IOException | RuntimeException e) {
-                String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                if (msg.contains("No space left")) {
-                    msg = "disk full: transfer paused until space is freed (" + msg + ")";
-                }
-                if (n.entry().path().contains(Conflicts.MARK) && n.attempts() >= 5 && msg.contains("no such")) {
-                    // The losing content is gone from every member that had it (overwritten there): nothing to copy.
-                    log.info("folder {}: giving up on conflict copy {}: its content is no longer on any member", folder.id(),
-                            n.entry().path());
-                    index.satisfied(n.entry());
-                    continue;
-                }
-                long delay = Math.min(60_000, 500L << Math.min(7, n.attempts()));
-                index.retryLater(n.entry().path(), System.currentTimeMillis() + delay, msg);
-                log.warn("folder {}: cannot apply {} yet ({}); retrying in {} ms", folder.id(), n.entry().path(), msg, delay);
-                events.publish("folder.error", folder.id(), n.entry().path(), Map.of("message", msg));
+            if (phase(n) == 2 && !files.isEmpty()) {
+                applyAll(files, settled);
+                files.clear();
+            }
+            if (!folder.rootPresent()) {
+                return settled.get();
+            }
+            if (applyOne(n)) {
+                settled.incrementAndGet();
             }
         }
-        return settled;
+        applyAll(files, settled);
+        return settled.get();
+    }
+
+    private void applyAll(List<FolderIndex.Need> files, java.util.concurrent.atomic.AtomicInteger settled) {
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(PARALLEL_FILES);
+        List<Thread> threads = new ArrayList<>();
+        for (FolderIndex.Need n : files) {
+            slots.acquireUninterruptibly();
+            threads.add(Thread.ofVirtual().name("apply-file").start(() -> {
+                try {
+                    if (folder.rootPresent() && applyOne(n)) {
+                        settled.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    log.warn("folder {}: {}", folder.id(), e.getMessage());
+                } finally {
+                    slots.release();
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Applies one need; true if settled. A failure is recorded on the need with its backoff. */
+    private boolean applyOne(FolderIndex.Need n) throws IOException {
+        try {
+            return apply(n, true);
+        } catch (IOException | RuntimeException e) {
+            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            if (msg.contains("No space left")) {
+                msg = "disk full: transfer paused until space is freed (" + msg + ")";
+            }
+            if (n.entry().path().contains(Conflicts.MARK) && n.attempts() >= 5 && msg.contains("no such")) {
+                // The losing content is gone from every member that had it (overwritten there): nothing to copy.
+                log.info("folder {}: giving up on conflict copy {}: its content is no longer on any member", folder.id(),
+                        n.entry().path());
+                index.satisfied(n.entry());
+                return true;
+            }
+            long delay = Math.min(60_000, 500L << Math.min(7, n.attempts()));
+            index.retryLater(n.entry().path(), System.currentTimeMillis() + delay, msg);
+            log.warn("folder {}: cannot apply {} yet ({}); retrying in {} ms", folder.id(), n.entry().path(), msg, delay);
+            events.publish("folder.error", folder.id(), n.entry().path(), Map.of("message", msg));
+            return false;
+        }
     }
 
     private static int phase(FolderIndex.Need n) {
@@ -278,7 +332,7 @@ final class Applier {
         Transfer t = new Transfer(e.path(), e.size(), new AtomicLong(), new AtomicLong(), n.sources());
         transfers.put(e.path(), t);
         try {
-            build(tmp, blocks, cur, st, t, n.sources());
+            build(tmp, e, blocks, cur, st, t, n.sources());
         } finally {
             transfers.remove(e.path());
         }
@@ -359,7 +413,8 @@ final class Applier {
     }
 
     /** Fills {@code tmp} with the blocks, reusing what it already holds, copying local blocks, fetching the rest. */
-    private void build(Path tmp, BlockList blocks, FileEntry cur, DiskState st, Transfer t, List<String> sources) throws IOException {
+    private void build(Path tmp, FileEntry e, BlockList blocks, FileEntry cur, DiskState st, Transfer t, List<String> sources)
+            throws IOException {
         Map<Long, List<BlockList.Block>> oldBlocks = new HashMap<>();
         Path curPath = cur != null && cur.live() && cur.isFile() && st != null ? folder.root().resolve(cur.path()) : null;
         if (curPath != null) {
@@ -381,7 +436,7 @@ final class Applier {
                     missing.add(b);
                 }
             }
-            fetch(out, missing, t, sources);
+            fetchRuns(out, missing, t, e, sources);
             out.truncate(blocks.totalSize());
             out.force(true);
         }
@@ -404,6 +459,85 @@ final class Applier {
             }
         }
         return null;
+    }
+
+    /**
+     * Fetches runs of consecutive missing blocks as byte ranges ({@code folder.range}, up to {@value #RUN_BYTES}
+     * bytes each, {@value #RUNS_IN_FLIGHT} at once): one request per run instead of one per block, and the sender
+     * does not hash. Every block cut from a range is verified; a run that fails (the sender's file changed, a
+     * corrupt block, a lost link) is fetched again block by block, by hash, from any member.
+     */
+    private void fetchRuns(FileChannel out, List<BlockList.Block> missing, Transfer t, FileEntry e, List<String> sources)
+            throws IOException {
+        if (missing.isEmpty()) {
+            return;
+        }
+        List<List<BlockList.Block>> runs = new ArrayList<>();
+        List<BlockList.Block> run = new ArrayList<>();
+        long runBytes = 0;
+        for (BlockList.Block b : missing) {
+            boolean contiguous = !run.isEmpty() && run.get(run.size() - 1).offset() + run.get(run.size() - 1).size() == b.offset();
+            if (!run.isEmpty() && (!contiguous || runBytes + b.size() > RUN_BYTES)) {
+                runs.add(run);
+                run = new ArrayList<>();
+                runBytes = 0;
+            }
+            run.add(b);
+            runBytes += b.size();
+        }
+        runs.add(run);
+        List<BlockList.Block> retry = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(RUNS_IN_FLIGHT);
+        List<Thread> threads = new ArrayList<>();
+        int attempt = 0;
+        for (List<BlockList.Block> r : runs) {
+            slots.acquireUninterruptibly();
+            int a = attempt++;
+            threads.add(Thread.ofVirtual().name("range-" + t.path()).start(() -> {
+                try {
+                    fetchRun(out, r, t, e, sources, a, retry);
+                } finally {
+                    slots.release();
+                }
+            }));
+        }
+        for (Thread th : threads) {
+            try {
+                th.join();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+        if (!retry.isEmpty()) {
+            List<BlockList.Block> sorted = new ArrayList<>(retry);
+            sorted.sort(java.util.Comparator.comparingLong(BlockList.Block::offset));
+            fetch(out, sorted, t, sources);
+        }
+    }
+
+    private void fetchRun(FileChannel out, List<BlockList.Block> run, Transfer t, FileEntry e, List<String> sources, int attempt,
+            List<BlockList.Block> retry) {
+        long start = run.get(0).offset();
+        BlockList.Block last = run.get(run.size() - 1);
+        int done = 0;
+        try (java.io.InputStream in = remote.range(folder.id(), e, start, last.offset() + last.size() - start, sources, attempt)) {
+            for (BlockList.Block b : run) {
+                byte[] data = in.readNBytes(b.size());
+                if (data.length != b.size() || !matches(data, b.hash())) {
+                    break;
+                }
+                writeAt(out, b.offset(), data);
+                t.done().addAndGet(b.size());
+                t.fetched().addAndGet(b.size());
+                done++;
+            }
+        } catch (IOException | RuntimeException ex) {
+            log.debug("folder {}: range of {} failed ({}); fetching its blocks one by one", folder.id(), t.path(), ex.getMessage());
+        }
+        if (done < run.size()) {
+            retry.addAll(run.subList(done, run.size()));
+        }
     }
 
     /** Fetches blocks from members, {@value #IN_FLIGHT} at a time, each verified before it is written. */

@@ -51,7 +51,12 @@ record DiskState(String type, long size, long modifiedNs, int mode, long inode) 
             return false;
         }
         FileEntry e = l.entry();
-        return e.live() && type != null && type.equals(e.type()) && size == e.size() && modifiedNs == e.modifiedNs()
-                && inode == l.inode() && (mode & 0111) == (e.mode() & 0111) && l.recordedNs() - modifiedNs > RACY_NS;
+        return unchangedFrom(new FolderIndex.Stat(e.path(), e.type(), e.size(), e.modifiedNs(), e.mode(), e.deleted(), l.inode(),
+                l.recordedNs()));
+    }
+
+    boolean unchangedFrom(FolderIndex.Stat s) {
+        return s != null && !s.deleted() && type != null && type.equals(s.type()) && size == s.size() && modifiedNs == s.modifiedNs()
+                && inode == s.inode() && (mode & 0111) == (s.mode() & 0111) && s.recordedNs() - modifiedNs > RACY_NS;
     }
 }

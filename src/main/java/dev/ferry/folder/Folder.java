@@ -47,6 +47,7 @@ final class Folder implements AutoCloseable {
     private volatile long lastScanAt;
     private volatile long lastScanMillis;
     private volatile List<String> scanErrors = List.of();
+    private volatile boolean caseInsensitive;
 
     Folder(String id, Path root, FolderIndex index, String me, FolderSync owner, ExecutorService hashPool, Duration keepVersions) {
         this.id = id;
@@ -153,6 +154,7 @@ final class Folder implements AutoCloseable {
 
     private void fullScan() throws IOException {
         if (watcher == null && !closed) {
+            caseInsensitive = dev.ferry.scan.PathRules.caseInsensitive(root);
             // Watch before the first scan: a change made while the scan runs is then queued, never missed.
             watcher = new TreeWatcher(root, this::changed, this::requestFullScan);
             if (!watcher.start()) {
@@ -175,6 +177,11 @@ final class Folder implements AutoCloseable {
             scanning = false;
         }
         versions.cleanup();
+    }
+
+    /** A scan still running reports how far it got (at most once a second). */
+    void scanProgress(long entries, long changed, long hashedBytes) {
+        owner.events().publish("scan.progress", id, null, Map.of("entries", entries, "changed", changed, "hashed_bytes", hashedBytes));
     }
 
     /** A path the watcher reported. */
@@ -279,6 +286,11 @@ final class Folder implements AutoCloseable {
 
     List<String> scanErrors() {
         return scanErrors;
+    }
+
+    /** True if the folder's filesystem cannot hold two names that differ only in case. */
+    boolean caseInsensitive() {
+        return caseInsensitive;
     }
 
     boolean watching() {

@@ -106,6 +106,28 @@ public final class FolderIndex implements AutoCloseable {
         });
     }
 
+    /** What a scan compares with the disk: a row without its version vector and blocks (cheap to read). */
+    public record Stat(String path, String type, long size, long modifiedNs, int mode, boolean deleted, long inode,
+            long recordedNs) {}
+
+    /** The rows directly inside directory {@code parent} ("" for the root), as the scanner compares them. */
+    public synchronized List<Stat> childStats(String parent) throws IOException {
+        return read(() -> {
+            List<Stat> out = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT path, type, size, modified_ns, mode, deleted, inode, recorded_ns FROM files WHERE parent = ?")) {
+                ps.setString(1, parent);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Stat(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getInt(5),
+                                rs.getInt(6) != 0, rs.getLong(7), rs.getLong(8)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
     /** A path with its local file key. */
     public synchronized Optional<Local> local(String path) throws IOException {
         return read(() -> {

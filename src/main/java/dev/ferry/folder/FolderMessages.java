@@ -26,6 +26,12 @@ final class FolderMessages {
     /** {@code folder.blocks}: the block list of a path's current content; answered as a stream. */
     record BlocksRequest(String libraryId, String path, byte[] blocksHash) {}
 
+    /**
+     * {@code folder.range}: {@code length} bytes from {@code offset} of the file holding this content (at
+     * {@code path}, or any path with that content), streamed; the requester verifies every block it cuts from them.
+     */
+    record RangeRequest(String libraryId, String path, byte[] blocksHash, long offset, long length) {}
+
     /** {@code folder.block}: the bytes of one block, found by hash anywhere in the library. */
     record BlockRequest(String libraryId, byte[] hash, int size) {}
 

@@ -47,6 +47,9 @@ public final class FolderSync implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FolderSync.class);
     static final int PAGE = 1000;
     static final int PAGE_BYTES = 512 * 1024;
+    static final long UNWATCHED_RESCAN_SECS = 30;
+    /** Largest {@code folder.range} answer. */
+    static final long MAX_RANGE = 64L << 20;
 
     private final LibraryStore libraries;
     private final PeerManager peers;
@@ -58,7 +61,6 @@ public final class FolderSync implements AutoCloseable {
     private final Map<String, Folder> folders = new ConcurrentHashMap<>();
     private final Map<String, Applier> appliers = new ConcurrentHashMap<>();
     private final Map<String, Object> applySignals = new ConcurrentHashMap<>();
-    private final Map<String, PullState> pulls = new ConcurrentHashMap<>();
     private final ExecutorService hashPool;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "folder-timer");
@@ -66,6 +68,7 @@ public final class FolderSync implements AutoCloseable {
         return t;
     });
     private volatile boolean running = true;
+    private final dev.ferry.peer.PullRunner pullRunner;
 
     public FolderSync(LibraryStore libraries, PeerManager peers, Path dataDir, Clock clock, Duration fullScanInterval,
             Duration keepVersions) {
@@ -75,6 +78,7 @@ public final class FolderSync implements AutoCloseable {
         this.fullScanInterval = fullScanInterval;
         this.keepVersions = keepVersions;
         this.me = peers.localId().toString();
+        this.pullRunner = new dev.ferry.peer.PullRunner(peers, "folder", this::pull);
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.hashPool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "folder-hash");
@@ -101,6 +105,9 @@ public final class FolderSync implements AutoCloseable {
         }
         long period = fullScanInterval.toMillis();
         timer.scheduleAtFixedRate(() -> folders.values().forEach(Folder::requestFullScan), period, period, TimeUnit.MILLISECONDS);
+        // Without a working watcher (OS watch limit reached), changes are found by rescanning, so rescan often.
+        timer.scheduleAtFixedRate(() -> folders.values().stream().filter(f -> !f.watching() && f.lastScanAt() > 0)
+                .forEach(Folder::requestFullScan), UNWATCHED_RESCAN_SECS, UNWATCHED_RESCAN_SECS, TimeUnit.SECONDS);
     }
 
     /** Creates a folder library at {@code path} (made if missing), with this node as its first member. */
@@ -218,59 +225,11 @@ public final class FolderSync implements AutoCloseable {
         }
     }
 
-    private static final class PullState {
-        boolean running;
-        boolean again;
-    }
-
-    /** Pulls the member's changes; a pull asked for while one runs makes it run once more afterwards. */
+    /** Pulls the member's changes (see {@link dev.ferry.peer.PullRunner}). */
     public void requestPull(String libraryId, PeerLink link) {
-        PullState st = pulls.computeIfAbsent(libraryId + "/" + link.remoteId(), k -> new PullState());
-        synchronized (st) {
-            if (st.running) {
-                st.again = true;
-                return;
-            }
-            st.running = true;
+        if (folders.containsKey(libraryId)) {
+            pullRunner.request(libraryId, link);
         }
-        PeerId peerId = link.remoteId();
-        Thread.ofVirtual().name("folder-pull-" + peerId.shortForm()).start(() -> {
-            long backoff = 500;
-            while (running) {
-                PeerLink current = peers.link(peerId).orElse(link.isOpen() ? link : null);
-                if (current == null) {
-                    break;
-                }
-                try {
-                    pull(libraryId, current);
-                    backoff = 500;
-                } catch (Exception e) {
-                    if (!current.isOpen() || !folders.containsKey(libraryId)) {
-                        break;
-                    }
-                    Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
-                    if (cause instanceof dev.ferry.peer.PeerRequestException p && p.code() == ErrorCode.NOT_FOUND.code()) {
-                        log.info("peer {} no longer shares folder {} with this node", peerId.shortForm(), libraryId);
-                        break;
-                    }
-                    log.warn("pulling folder {} from {} failed ({}); retrying in {} ms", libraryId, peerId.shortForm(),
-                            cause.getMessage(), backoff);
-                    sleep(backoff);
-                    backoff = Math.min(30_000, backoff * 2);
-                    continue;
-                }
-                synchronized (st) {
-                    if (!st.again) {
-                        st.running = false;
-                        return;
-                    }
-                    st.again = false;
-                }
-            }
-            synchronized (st) {
-                st.running = false;
-            }
-        });
     }
 
     private void pull(String libraryId, PeerLink link) throws Exception {
@@ -317,6 +276,16 @@ public final class FolderSync implements AutoCloseable {
             return;
         }
         FileEntry mine = f.index().get(e.path()).orElse(null);
+        log.debug("folder {}: from {}: {} (ours: {})", f.id(), from.shortForm(), e, mine);
+        if (mine == null && e.live() && f.caseInsensitive()) {
+            String clash = caseClash(f, e.path());
+            if (clash != null) {
+                log.warn("folder {}: refusing {} from peer {}: it differs only in case from {}, which this filesystem cannot "
+                        + "keep apart", f.id(), printable(e.path()), from.shortForm(), clash);
+                events.publish("folder.refused", f.id(), e.path(), Map.of("peer", from.toString(), "reason", "case clash with " + clash));
+                return;
+            }
+        }
         if (mine == null) {
             if (e.deleted()) {
                 f.index().put(new FolderIndex.Change(e, null, 0)); // keep the tombstone, so it travels on
@@ -373,6 +342,17 @@ public final class FolderSync implements AutoCloseable {
             FileEntry raised = mine.withVersion(mine.version().merge(theirs.version()).bump(me));
             f.index().put(new FolderIndex.Change(raised, f.index().blocks(mine.path()).orElse(null), local.inode()));
         }
+    }
+
+    /** A live path in the same directory whose name differs from {@code path}'s only in case, or null. */
+    private static String caseClash(Folder f, String path) throws IOException {
+        String key = PathRules.foldKey(path);
+        for (FolderIndex.Local l : f.index().children(FolderIndex.parentOf(path))) {
+            if (l.entry().live() && !l.entry().path().equals(path) && PathRules.foldKey(l.entry().path()).equals(key)) {
+                return l.entry().path();
+            }
+        }
+        return null;
     }
 
     /** Why an entry from a peer is refused, or null. */
@@ -530,6 +510,27 @@ public final class FolderSync implements AutoCloseable {
         }
 
         @Override
+        public InputStream range(String libraryId, FileEntry e, long offset, long length, List<String> sources, int attempt)
+                throws IOException {
+            List<PeerLink> links = linksFor(libraryId, sources, attempt);
+            if (links.isEmpty()) {
+                throw new IOException("no member that has " + e.path() + " is connected");
+            }
+            try {
+                PeerLink.Reply r = links.get(0).request("folder.range", FolderMessages.encode(new FolderMessages.RangeRequest(
+                        libraryId, e.path(), e.blocksHash(), offset, length))).get(60, TimeUnit.SECONDS);
+                return r.stream();
+            } catch (java.util.concurrent.ExecutionException ex) {
+                throw ex.getCause() instanceof IOException io ? io : new IOException(ex.getCause().getMessage(), ex.getCause());
+            } catch (java.util.concurrent.TimeoutException ex) {
+                throw new IOException("no answer to a range request within 60 s");
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+
+        @Override
         public CompletableFuture<byte[]> block(String libraryId, byte[] hash, int size, List<String> sources, int attempt) {
             List<PeerLink> links;
             try {
@@ -598,24 +599,33 @@ public final class FolderSync implements AutoCloseable {
                 case "folder.blocks" -> {
                     FolderMessages.BlocksRequest req = FolderMessages.decode(body, FolderMessages.BlocksRequest.class);
                     Folder f = memberFolder(req.libraryId(), link);
-                    FileEntry e = f == null || req.path() == null || PathRules.problem(req.path()) != null ? null
-                            : f.index().get(req.path()).orElse(null);
-                    Optional<BlockList> bl = e != null && e.live() && Arrays.equals(e.blocksHash(), req.blocksHash())
-                            ? f.index().blocks(req.path()) : Optional.empty();
-                    if (bl.isEmpty() && f != null && req.blocksHash() != null && req.blocksHash().length == 32) {
-                        // The same content under another name (a conflict copy asks by its original's content).
-                        for (FileEntry same : f.index().withContent(req.blocksHash())) {
-                            bl = f.index().blocks(same.path());
-                            if (bl.isPresent()) {
-                                break;
-                            }
-                        }
-                    }
+                    String at = f == null ? null : holderOf(f, req.path(), req.blocksHash());
+                    Optional<BlockList> bl = at == null ? Optional.empty() : f.index().blocks(at);
                     if (bl.isEmpty()) {
                         r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content"));
                         return;
                     }
                     r.stream(new byte[0], new ByteArrayInputStream(bl.get().encoded()));
+                }
+                case "folder.range" -> {
+                    FolderMessages.RangeRequest req = FolderMessages.decode(body, FolderMessages.RangeRequest.class);
+                    Folder f = memberFolder(req.libraryId(), link);
+                    String at = f == null ? null : holderOf(f, req.path(), req.blocksHash());
+                    FileEntry e = at == null ? null : f.index().get(at).orElse(null);
+                    if (e == null || req.offset() < 0 || req.length() <= 0 || req.length() > MAX_RANGE
+                            || req.offset() + req.length() > e.size()) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content or range"));
+                        return;
+                    }
+                    // Not verified here: the requester checks every block, and asks block by block if this file changed.
+                    try (var ch = java.nio.channels.FileChannel.open(PathRules.resolveSafely(f.root(), at),
+                            java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                        ch.position(req.offset());
+                        InputStream in = new RangeStream(java.nio.channels.Channels.newInputStream(ch), req.length());
+                        r.stream(new byte[0], in);
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content"));
+                    }
                 }
                 case "folder.block" -> {
                     FolderMessages.BlockRequest req = FolderMessages.decode(body, FolderMessages.BlockRequest.class);
@@ -632,6 +642,25 @@ public final class FolderSync implements AutoCloseable {
         } catch (FolderMessages.BadRequest e) {
             r.respond(ErrorCode.PROTOCOL.code(), utf8(e.getMessage()));
         }
+    }
+
+    /** The path holding this content: {@code path} if it still does, else any live path with it (a conflict copy's original). */
+    private static String holderOf(Folder f, String path, byte[] blocksHash) throws IOException {
+        if (blocksHash == null || blocksHash.length != 32) {
+            return null;
+        }
+        if (path != null && PathRules.problem(path) == null) {
+            FileEntry e = f.index().get(path).orElse(null);
+            if (e != null && e.live() && Arrays.equals(e.blocksHash(), blocksHash) && f.index().blocks(path).isPresent()) {
+                return path;
+            }
+        }
+        for (FileEntry same : f.index().withContent(blocksHash)) {
+            if (f.index().blocks(same.path()).isPresent()) {
+                return same.path();
+            }
+        }
+        return null;
     }
 
     private byte[] readBlock(Folder f, byte[] hash, int size) throws IOException {
@@ -751,6 +780,7 @@ public final class FolderSync implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        pullRunner.close();
         timer.shutdownNow();
         for (String id : List.copyOf(folders.keySet())) {
             remove(id);

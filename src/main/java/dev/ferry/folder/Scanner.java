@@ -39,6 +39,8 @@ final class Scanner {
     private static final Logger log = LoggerFactory.getLogger(Scanner.class);
     private static final int BATCH = 256;
     private static final int HASH_ATTEMPTS = 3;
+    private static final long SMALL_FILE = 1 << 20;
+    private static final long PROGRESS_NS = 1_000_000_000L;
 
     private final Folder folder;
     private final FolderIndex index;
@@ -61,6 +63,7 @@ final class Scanner {
         final AtomicLong seen = new AtomicLong();
         long changed;
         long hashed;
+        long lastProgress = System.nanoTime();
         final IgnoreRules ignore;
 
         Pass(IgnoreRules ignore) {
@@ -111,15 +114,20 @@ final class Scanner {
                 dirs.push(s);
             }
             pass.flush();
+            long now = System.nanoTime();
+            if (now - pass.lastProgress > PROGRESS_NS) {
+                pass.lastProgress = now;
+                folder.scanProgress(pass.seen.get(), pass.changed, pass.hashed);
+            }
         }
     }
 
     /** One directory: its entries against the index. Returns the subdirectories to scan next. */
     private List<String> scanDir(String dir, Pass pass) throws IOException {
         Path abs = dir.isEmpty() ? folder.root() : folder.root().resolve(dir);
-        Map<String, FolderIndex.Local> indexed = new HashMap<>();
-        for (FolderIndex.Local l : index.children(dir)) {
-            indexed.put(name(l.entry().path()), l);
+        Map<String, FolderIndex.Stat> indexed = new HashMap<>();
+        for (FolderIndex.Stat l : index.childStats(dir)) {
+            indexed.put(name(l.path()), l);
         }
         List<String> subdirs = new ArrayList<>();
         List<Path> files = new ArrayList<>();
@@ -127,7 +135,7 @@ final class Scanner {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 String rel = dir.isEmpty() ? name : dir + "/" + name;
-                FolderIndex.Local known = indexed.remove(name);
+                FolderIndex.Stat known = indexed.remove(name);
                 if (PathRules.problem(rel) != null) {
                     if (!rel.equals(".ferry")) {
                         pass.errors.add(rel + ": name cannot be synced (" + PathRules.problem(rel) + ")");
@@ -138,20 +146,21 @@ final class Scanner {
                 if (st == null || st.type() == null) {
                     continue; // vanished, or a fifo/socket/device: not synced
                 }
-                if (pass.ignore.ignored(rel, st.type().equals(FileEntry.DIR))) {
-                    continue;
+                if (pass.ignore.ignoredEntry(rel, st.type().equals(FileEntry.DIR))) {
+                    continue; // its parents were judged when the walk entered them
                 }
                 pass.seen.incrementAndGet();
-                FileEntry old = known == null ? null : known.entry();
                 switch (st.type()) {
                     case FileEntry.DIR -> {
-                        if (old == null || old.deleted() || !old.isDir()) {
+                        if (known == null || known.deleted() || !FileEntry.DIR.equals(known.type())) {
+                            FileEntry old = index.get(rel).orElse(null);
                             pass.add(change(old, rel, FileEntry.DIR, st, null, null, 0, null));
                         }
                         subdirs.add(rel);
                     }
                     case FileEntry.SYMLINK -> {
                         String target = Files.readSymbolicLink(p).toString();
+                        FileEntry old = known == null ? null : index.get(rel).orElse(null);
                         if (old == null || old.deleted() || !old.isSymlink() || !target.equals(old.target())) {
                             pass.add(change(old, rel, FileEntry.SYMLINK, st, target, null, 0, null));
                         }
@@ -170,10 +179,13 @@ final class Scanner {
             log.warn("folder {}: directory {} cannot be read; not treating its contents as deleted", folder.id(), dir);
             return List.of();
         }
-        hashAll(files, indexed, pass);
-        for (FolderIndex.Local gone : indexed.values()) {
-            if (gone.entry().live() && !pass.ignore.ignored(gone.entry().path(), gone.entry().isDir())) {
-                tombstone(gone.entry(), pass);
+        hashAll(files, pass);
+        for (FolderIndex.Stat gone : indexed.values()) {
+            if (!gone.deleted() && !pass.ignore.ignored(gone.path(), FileEntry.DIR.equals(gone.type()))) {
+                FileEntry old = index.get(gone.path()).orElse(null);
+                if (old != null && old.live()) {
+                    tombstone(old, pass);
+                }
             }
         }
         return subdirs;
@@ -229,7 +241,7 @@ final class Scanner {
                         if (old != null && old.isDir() && old.live()) {
                             tombstone(old, pass);
                         }
-                        hashAll(List.of(abs), new HashMap<>(), pass);
+                        hashAll(List.of(abs), pass);
                     }
                     return List.<String>of();
                 }
@@ -261,7 +273,7 @@ final class Scanner {
     }
 
     /** Hashes changed files (in parallel on the scan pool) and adds their changes. */
-    private void hashAll(List<Path> files, Map<String, FolderIndex.Local> indexedLeft, Pass pass) throws IOException {
+    private void hashAll(List<Path> files, Pass pass) throws IOException {
         if (files.isEmpty()) {
             return;
         }
@@ -334,6 +346,12 @@ final class Scanner {
     }
 
     BlockList hash(Path p) throws IOException {
+        long size = Files.size(p);
+        if (size <= SMALL_FILE) {
+            // One read into a buffer of the file's size: no 256 KiB stream buffer per small file.
+            byte[] all = Files.readAllBytes(p);
+            return BlockList.of(cdc.chunks(all));
+        }
         BlockList.Builder b = new BlockList.Builder();
         try (InputStream in = Files.newInputStream(p)) {
             Iterator<Chunk> it = cdc.chunks(in);

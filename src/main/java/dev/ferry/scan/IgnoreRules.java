@@ -93,6 +93,23 @@ public final class IgnoreRules {
     }
 
     /**
+     * Like {@link #ignored}, for a walk that never enters an ignored directory: the parents of {@code relPath}
+     * are known not to be ignored, so only the entry itself is judged.
+     */
+    public boolean ignoredEntry(String relPath, boolean dir) {
+        if (relPath.isEmpty() || relPath.equals(FILE_NAME)) {
+            return false;
+        }
+        int slash = relPath.lastIndexOf('/');
+        boolean owned = slash < 0 ? ownedByFerry(relPath)
+                : relPath.regionMatches(true, slash + 1, TEMP_PREFIX, 0, TEMP_PREFIX.length());
+        if (owned) {
+            return true;
+        }
+        return Boolean.TRUE.equals(rules.checkIgnored(relPath, dir));
+    }
+
+    /**
      * True for the top-level {@code .ferry} and anything below it, and for any entry named {@code .ferry-tmp-*}
      * or lying below one, in any directory.
      */

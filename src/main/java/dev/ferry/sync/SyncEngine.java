@@ -76,8 +76,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         t.setDaemon(true);
         return t;
     });
-    private final Map<String, PullState> pulls = new ConcurrentHashMap<>();
     private final Fetcher fetcher;
+    private final dev.ferry.peer.PullRunner pullRunner;
     private final CarTransfer cars;
     private AutoCloseable storeSubscription;
     private volatile dev.ferry.folder.FolderSync folders;
@@ -91,6 +91,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         this.fullScanInterval = fullScanInterval;
         this.fetcher = new Fetcher(libraries, store, peers, clock);
         this.cars = new CarTransfer(libraries, store);
+        this.pullRunner = new dev.ferry.peer.PullRunner(peers, "library", this::pull);
     }
 
     /** Folder libraries are kept by {@code folders}; this engine routes their Hello state, pulls and methods there. */
@@ -388,67 +389,12 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
     }
 
-    /** Latest-wins coalescing of pulls per (library, peer). */
-    private static final class PullState {
-        boolean running;
-        boolean again;
-    }
-
     void requestPull(String libraryId, PeerLink link) {
         if (isFolder(libraryId)) {
             folders.requestPull(libraryId, link);
             return;
         }
-        String key = libraryId + "/" + link.remoteId();
-        PullState st = pulls.computeIfAbsent(key, k -> new PullState());
-        synchronized (st) {
-            if (st.running) {
-                st.again = true;
-                return;
-            }
-            st.running = true;
-        }
-        PeerId peerId = link.remoteId();
-        Thread.ofVirtual().name("pull-" + peerId.shortForm()).start(() -> {
-            long backoff = 500;
-            while (running) {
-                // The member's current link: after a reconnect the pull continues on the new one.
-                PeerLink current = peers.link(peerId).orElse(link.isOpen() ? link : null);
-                if (current == null) {
-                    break; // the next link to this member pulls again
-                }
-                try {
-                    pull(libraryId, current);
-                    backoff = 500;
-                } catch (Exception e) {
-                    if (!current.isOpen()) {
-                        continue;
-                    }
-                    Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
-                    if (cause instanceof dev.ferry.peer.PeerRequestException p && p.code() == ErrorCode.NOT_FOUND.code()) {
-                        log.info("peer {} no longer shares library {} with this node; not pulling from it",
-                                link.remoteId().shortForm(), libraryId);
-                        break;
-                    }
-                    // A failed pull (our store away, a busy member) is retried: the cursor did not move, nothing is lost.
-                    log.warn("pulling library {} from {} failed ({}); retrying in {} ms", libraryId, link.remoteId().shortForm(),
-                            e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName(), backoff);
-                    sleep(backoff);
-                    backoff = Math.min(30_000, backoff * 2);
-                    continue;
-                }
-                synchronized (st) {
-                    if (!st.again) {
-                        st.running = false;
-                        return;
-                    }
-                    st.again = false;
-                }
-            }
-            synchronized (st) {
-                st.running = false;
-            }
-        });
+        pullRunner.request(libraryId, link);
     }
 
     private void pull(String libraryId, PeerLink link) throws Exception {
@@ -720,6 +666,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     @Override
     public void close() {
         running = false;
+        pullRunner.close();
         reconcile.shutdownNow();
         if (folders != null) {
             folders.close();

@@ -114,9 +114,15 @@ class RandomOperationsTest {
                     }
                     if (seen.stream().distinct().count() > 1) {
                         for (int i = 0; i < n; i++) {
+                            System.out.println("member " + i + " is " + nodes[i].daemon.peering().peerId());
                             FolderIndex idx = nodes[i].daemon.peering().engine().folders().folder(id).index();
                             System.out.println("differs " + p + " member " + i + ": disk=" + seen.get(i) + " index="
                                     + idx.get(p).orElse(null) + " need=" + idx.needFor(p).orElse(null));
+                            for (FolderEvents.Event ev : nodes[i].daemon.peering().engine().folders().events().since(0)) {
+                                if (p.equals(ev.path()) || String.valueOf(ev.data()).contains(p)) {
+                                    System.out.println("   event " + ev.id() + " " + ev.type() + " " + ev.data());
+                                }
+                            }
                         }
                     }
                 }
