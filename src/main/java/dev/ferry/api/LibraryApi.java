@@ -251,7 +251,9 @@ final class LibraryApi {
             e.put("peer_id", m.peerId());
             e.put("joined_at", m.joinedAt());
             e.put("connected", peers.isConnected(PeerId.parse(m.peerId())));
-            e.put("revision_received", libraries.cursor(libraryId, m.peerId()));
+            var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderSync.FolderView>empty()
+                    : engine.folders().view(libraryId);
+            e.put("revision_received", folder.isPresent() ? folder.get().cursor(m.peerId()) : libraries.cursor(libraryId, m.peerId()));
             out.add(e);
         }
         return out;

@@ -154,6 +154,13 @@ final class Applier {
             if (msg.contains("No space left")) {
                 msg = "disk full: transfer paused until space is freed (" + msg + ")";
             }
+            if (e instanceof java.nio.file.FileSystemException && msg.contains("symbolic link")) {
+                // A local symlink stands where the peer has a directory: never followed, so this entry is refused.
+                log.warn("folder {}: refusing {}: {}", folder.id(), n.entry().path(), msg);
+                events.publish("folder.refused", folder.id(), n.entry().path(), Map.of("reason", msg));
+                index.satisfied(n.entry());
+                return true;
+            }
             if (n.entry().path().contains(Conflicts.MARK) && n.attempts() >= 5 && msg.contains("no such")) {
                 // The losing content is gone from every member that had it (overwritten there): nothing to copy.
                 log.info("folder {}: giving up on conflict copy {}: its content is no longer on any member", folder.id(),

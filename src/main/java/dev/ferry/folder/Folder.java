@@ -65,11 +65,7 @@ final class Folder implements AutoCloseable {
     static void prepareRoot(Path root, String libraryId) throws IOException {
         Files.createDirectories(root.resolve(".ferry"));
         Path marker = root.resolve(MARKER);
-        if (Files.exists(marker)) {
-            String other = Files.readString(marker, StandardCharsets.UTF_8).trim();
-            if (!other.equals(libraryId)) {
-                throw new IOException(root + " already belongs to folder library " + other);
-            }
+        if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).trim().equals(libraryId)) {
             return;
         }
         Path tmp = root.resolve(".ferry/folder-id.tmp");
@@ -158,7 +154,10 @@ final class Folder implements AutoCloseable {
             // Watch before the first scan: a change made while the scan runs is then queued, never missed.
             watcher = new TreeWatcher(root, this::changed, this::requestFullScan);
             if (!watcher.start()) {
-                setError("watching for changes is not possible here (see the log); changes are found by periodic rescans");
+                log.warn("folder {}: watching for changes is not possible here; changes are found by rescans every {} s",
+                        id, FolderSync.UNWATCHED_RESCAN_SECS);
+                owner.events().publish("folder.error", id, null, Map.of("message",
+                        "watching for changes is not possible (OS watch limit?); rescanning every " + FolderSync.UNWATCHED_RESCAN_SECS + " s"));
             }
         }
         scanning = true;

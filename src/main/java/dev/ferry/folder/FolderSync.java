@@ -112,8 +112,11 @@ public final class FolderSync implements AutoCloseable {
 
     /** Creates a folder library at {@code path} (made if missing), with this node as its first member. */
     public Library create(String name, Path path, long now) throws IOException {
-        Path root = checkRoot(path);
-        Library l = libraries.create(null, name, Library.FOLDER, new AssetFilter(null, null, null, null, null), now);
+        String id = java.util.UUID.randomUUID().toString();
+        Path root = checkRoot(path, id);
+        Files.createDirectories(root);
+        Folder.prepareRoot(root, id); // before the library exists: a directory that cannot be used leaves nothing behind
+        Library l = libraries.create(id, name, Library.FOLDER, new AssetFilter(null, null, null, null, null), now);
         attach(l.id(), root);
         log.info("created folder library {} \"{}\" at {}", l.id(), name, root);
         return l;
@@ -121,7 +124,7 @@ public final class FolderSync implements AutoCloseable {
 
     /** Records a folder library joined from a peer at {@code path}, and starts it. */
     public Library adopt(String id, String name, Path path, long now) throws IOException {
-        Path root = checkRoot(path);
+        Path root = checkRoot(path, id);
         Library l = libraries.get(id).orElse(null);
         if (l == null) {
             l = libraries.create(id, name, Library.FOLDER, new AssetFilter(null, null, null, null, null), now);
@@ -132,14 +135,25 @@ public final class FolderSync implements AutoCloseable {
         return l;
     }
 
-    /** The directory a new folder library may use: absolute, not inside Ferry's data directory or another folder. */
-    public Path checkRoot(Path path) throws IOException {
+    /**
+     * The directory folder library {@code libraryId} may use: not inside Ferry's data directory or another folder,
+     * not a file, and not marked as the folder of another library this node has (a marker left by a library that
+     * was deleted here is taken over).
+     */
+    public Path checkRoot(Path path, String libraryId) throws IOException {
         Path root = path.toAbsolutePath().normalize();
+        Path marker = root.resolve(Folder.MARKER);
+        if (Files.isRegularFile(marker)) {
+            String owner = Files.readString(marker, StandardCharsets.UTF_8).trim();
+            if (!owner.equals(libraryId) && libraries.get(owner).isPresent()) {
+                throw new IllegalArgumentException(root + " is already the folder of library " + owner);
+            }
+        }
         if (root.startsWith(dataDir.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("the folder " + root + " is inside Ferry's data directory");
         }
         for (Folder f : folders.values()) {
-            if (root.startsWith(f.root()) || f.root().startsWith(root)) {
+            if (!f.id().equals(libraryId) && (root.startsWith(f.root()) || f.root().startsWith(root))) {
                 throw new IllegalArgumentException("the folder " + root + " overlaps folder library " + f.id() + " at " + f.root());
             }
         }
@@ -175,6 +189,18 @@ public final class FolderSync implements AutoCloseable {
 
     public boolean isFolder(String libraryId) {
         return folders.containsKey(libraryId);
+    }
+
+    /** A deleted library: stop it and drop its index (its files, marker and kept versions stay where they are). */
+    public void forget(String libraryId) {
+        remove(libraryId);
+        for (String suffix : List.of(".db", ".db-wal", ".db-shm")) {
+            try {
+                Files.deleteIfExists(dataDir.resolve("folders").resolve(libraryId + suffix));
+            } catch (IOException e) {
+                log.warn("could not remove the index of deleted folder library {}: {}", libraryId, e.getMessage());
+            }
+        }
     }
 
     /** Stops syncing a folder library; its files stay where they are. */
@@ -274,6 +300,9 @@ public final class FolderSync implements AutoCloseable {
             log.warn("folder {}: refusing an entry from peer {}: {} ({})", f.id(), from.shortForm(), printable(e.path()), problem);
             events.publish("folder.refused", f.id(), null, Map.of("peer", from.toString(), "reason", problem));
             return;
+        }
+        if (f.ignoreRules().ignored(e.path(), e.isDir())) {
+            return; // ignored here: neither taken nor offered (its local file, if any, stays as it is)
         }
         FileEntry mine = f.index().get(e.path()).orElse(null);
         log.debug("folder {}: from {}: {} (ours: {})", f.id(), from.shortForm(), e, mine);
@@ -738,6 +767,11 @@ public final class FolderSync implements AutoCloseable {
 
         public long revision() {
             return folder.index().revision();
+        }
+
+        /** The member's revision this node has applied. */
+        public long cursor(String peerId) throws IOException {
+            return folder.index().cursor(peerId);
         }
 
         public List<FolderIndex.Need> needs() throws IOException {

@@ -41,6 +41,7 @@ final class Scanner {
     private static final int HASH_ATTEMPTS = 3;
     private static final long SMALL_FILE = 1 << 20;
     private static final long PROGRESS_NS = 1_000_000_000L;
+    private static final long ABANDONED_MS = 24L * 3600 * 1000;
 
     private final Folder folder;
     private final FolderIndex index;
@@ -136,6 +137,10 @@ final class Scanner {
                 String name = p.getFileName().toString();
                 String rel = dir.isEmpty() ? name : dir + "/" + name;
                 FolderIndex.Stat known = indexed.remove(name);
+                if (name.startsWith(Applier.TEMP_PREFIX)) {
+                    removeIfAbandoned(p);
+                    continue;
+                }
                 if (PathRules.problem(rel) != null) {
                     if (!rel.equals(".ferry")) {
                         pass.errors.add(rel + ": name cannot be synced (" + PathRules.problem(rel) + ")");
@@ -189,6 +194,18 @@ final class Scanner {
             }
         }
         return subdirs;
+    }
+
+    /** A transfer's temp file untouched for a day belongs to a transfer that will not resume: it goes. */
+    private static void removeIfAbandoned(Path p) {
+        try {
+            if (System.currentTimeMillis() - Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis()
+                    > ABANDONED_MS) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // gone already, or not ours to judge now: the next scan looks again
+        }
     }
 
     /** One path and, if it is a directory, everything under it. */

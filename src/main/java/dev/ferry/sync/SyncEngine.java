@@ -141,7 +141,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
 
     public boolean delete(String id) throws IOException {
         if (folders != null) {
-            folders.remove(id);
+            folders.forget(id);
         }
         return libraries.delete(id);
     }
@@ -176,7 +176,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             throw new IllegalArgumentException("this ticket invites to an asset library, which has no local path");
         }
         if (folder) {
-            folders.checkRoot(folderPath);
+            folders.checkRoot(folderPath, ticket.libraryId());
         }
         PeerId inviter = PeerId.parse(ticket.inviter());
         if (inviter.equals(peers.localId())) {
@@ -562,7 +562,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 }
                 case "library.notify" -> {
                     Messages.Notify n = Messages.decode(body, Messages.Notify.class);
-                    if (memberLibrary(n.libraryId(), link) == null) {
+                    // Both kinds of library announce revisions this way.
+                    if (n.libraryId() == null || !libraries.isMember(n.libraryId(), link.remoteId().toString())) {
                         r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such library"));
                         return;
                     }
@@ -638,7 +639,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         if (libraryId == null || !libraries.isMember(libraryId, link.remoteId().toString())) {
             return null;
         }
-        return libraries.get(libraryId).orElse(null);
+        // The asset methods know nothing of a folder library: to them it does not exist.
+        return libraries.get(libraryId).filter(l -> Library.ASSETS.equals(l.kind())).orElse(null);
     }
 
     private static void sleep(long ms) {
