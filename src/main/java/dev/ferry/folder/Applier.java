@@ -46,6 +46,7 @@ final class Applier {
     static final int PARALLEL_FILES = 8;
     private static final long RUN_BYTES = 8L << 20;
     private static final int RUNS_IN_FLIGHT = 4;
+    private static final long WRITEBACK_BYTES = 64L << 20;
 
     /** Reaching blocks and block lists on members. */
     interface Remote {
@@ -280,6 +281,7 @@ final class Applier {
             return true;
         }
         folder.withApplyLock(() -> {
+            unchangedSince(cur, e.path());
             String place = folder.versions().placeFor(e.path(), Instant.now());
             long intent = index.beginIntent("delete", e.path(), null, place);
             folder.versions().moveAside(e.path(), place);
@@ -297,6 +299,7 @@ final class Applier {
 
     private boolean makeDir(FileEntry e, FileEntry cur, DiskState st, Path abs, boolean conflict) throws IOException {
         folder.withApplyLock(() -> {
+            unchangedSince(cur, e.path());
             if (st != null && !FileEntry.DIR.equals(st.type())) {
                 moveAway(e.path(), cur, conflict, null);
             }
@@ -327,7 +330,7 @@ final class Applier {
 
     private boolean makeFile(FolderIndex.Need n, FileEntry cur, DiskState st, Path abs, boolean conflict) throws IOException {
         FileEntry e = n.entry();
-        if (!conflict && (renameFromDeleted(e, abs) || takeBackFromVersions(e, cur, st, abs))) {
+        if (!conflict && (renameFromDeleted(e, cur, abs) || takeBackFromVersions(e, cur, st, abs))) {
             return true;
         }
         BlockList blocks = remote.blockList(folder.id(), e, n.sources());
@@ -336,7 +339,7 @@ final class Applier {
         }
         Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling(tempName(abs.getFileName().toString(), e.blocksHash()));
-        Transfer t = new Transfer(e.path(), e.size(), new AtomicLong(), new AtomicLong(), n.sources());
+        Transfer t = new Transfer(e.path(), e.size(), new AtomicLong(), new AtomicLong(), new AtomicLong(), n.sources());
         transfers.put(e.path(), t);
         try {
             build(tmp, e, blocks, cur, st, t, n.sources());
@@ -349,7 +352,7 @@ final class Applier {
     }
 
     /** If a file with exactly this content sits at a path that a peer deleted and we have yet to, move it here. */
-    private boolean renameFromDeleted(FileEntry e, Path abs) throws IOException {
+    private boolean renameFromDeleted(FileEntry e, FileEntry cur, Path abs) throws IOException {
         for (FileEntry from : index.withContent(e.blocksHash())) {
             FolderIndex.Need gone = index.needFor(from.path()).orElse(null);
             if (gone == null || !gone.entry().deleted() || from.path().equals(e.path())) {
@@ -365,6 +368,8 @@ final class Applier {
             BlockList blocks = index.blocks(from.path()).orElse(null);
             Files.createDirectories(abs.getParent());
             folder.withApplyLock(() -> {
+                unchangedSince(cur, e.path());
+                unchangedSince(from, from.path());
                 long intent = index.beginIntent("rename", e.path(), from.path(), null);
                 Files.move(srcPath, abs, StandardCopyOption.ATOMIC_MOVE);
                 setTimeAndMode(abs, e);
@@ -545,6 +550,23 @@ final class Applier {
         if (done < run.size()) {
             retry.addAll(run.subList(done, run.size()));
         }
+        writeBack(out, t);
+    }
+
+    /**
+     * Starts writing what arrived to disk every {@value #WRITEBACK_BYTES} bytes, so the fsync before the rename
+     * finds little left to do instead of a whole large file (the disk works while the network does).
+     */
+    private static void writeBack(FileChannel out, Transfer t) {
+        long done = t.done().get();
+        long synced = t.synced().get();
+        if (done - synced >= WRITEBACK_BYTES && t.synced().compareAndSet(synced, done)) {
+            try {
+                out.force(false);
+            } catch (IOException e) {
+                // the final fsync reports it
+            }
+        }
     }
 
     /** Fetches blocks from members, {@value #IN_FLIGHT} at a time, each verified before it is written. */
@@ -604,10 +626,10 @@ final class Applier {
         folder.withApplyLock(() -> {
             FolderIndex.Local now = index.local(e.path()).orElse(null);
             DiskState there = DiskState.of(abs);
-            if (!matchesIndex(there, now)
-                    || (now != null && cur != null && !now.entry().version().equals(cur.version()))) {
+            if (!matchesIndex(there, now)) {
                 throw new IOException(e.path() + " changed here while its new version was being fetched; deciding again");
             }
+            unchangedSince(cur, e.path());
             List<FolderIndex.Change> changes = new ArrayList<>();
             String aside = null;
             if (there != null) {
@@ -645,6 +667,19 @@ final class Applier {
         });
         index.satisfied(e);
         events.publish("remote.changed", folder.id(), e.path(), Map.of("type", e.type(), "size", e.size()));
+    }
+
+    /**
+     * Under the apply lock, just before a change is made: the index still holds for {@code path} exactly what it
+     * held when this application began ({@code before}, null for nothing). Otherwise a newer version arrived or a
+     * local change was recorded meanwhile, and applying the older decision would undo it; the need is decided again.
+     */
+    private void unchangedSince(FileEntry before, String path) throws IOException {
+        FileEntry now = index.get(path).orElse(null);
+        boolean same = before == null ? now == null : now != null && now.version().equals(before.version()) && now.deleted() == before.deleted();
+        if (!same) {
+            throw new IOException(path + " changed while a peer's version of it was being applied; deciding again");
+        }
     }
 
     /** A conflict's loser that is a directory or link is moved aside whole as the conflict copy; else to versions. */

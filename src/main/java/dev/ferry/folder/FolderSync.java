@@ -319,7 +319,7 @@ public final class FolderSync implements AutoCloseable {
             if (e.deleted()) {
                 f.index().put(new FolderIndex.Change(e, null, 0)); // keep the tombstone, so it travels on
             } else {
-                f.index().need(e, from.toString());
+                needs(f, e, from);
             }
             return;
         }
@@ -331,14 +331,14 @@ public final class FolderSync implements AutoCloseable {
                 if (mine.deleted() && e.deleted()) {
                     f.index().put(new FolderIndex.Change(e, null, 0));
                 } else {
-                    f.index().need(e, from.toString());
+                    needs(f, e, from);
                 }
             }
             case CONCURRENT -> {
                 if (mine.sameContent(e)) {
-                    f.index().need(e.withVersion(e.version().merge(mine.version())), from.toString());
+                    needs(f, e.withVersion(e.version().merge(mine.version())), from);
                 } else if (Conflicts.remoteWins(e, mine)) {
-                    f.index().need(e, from.toString()); // the applier keeps ours as the conflict copy
+                    needs(f, e, from); // the applier keeps ours as the conflict copy
                 } else {
                     keepOurs(f, mine, e, from);
                 }
@@ -362,7 +362,7 @@ public final class FolderSync implements AutoCloseable {
                 FileEntry copyEntry = new FileEntry(copy, FileEntry.FILE, theirs.size(), theirs.modifiedNs(), theirs.mode(), null,
                         theirs.blocksHash(), theirs.blockCount(), VersionVector.EMPTY.bump(from.toString()), false, 0,
                         theirs.modifiedBy());
-                f.index().need(copyEntry, from.toString());
+                needs(f, copyEntry, from);
                 events.publish("conflict", f.id(), theirs.path(), Map.of("copy", copy, "winner", String.valueOf(mine.modifiedBy())));
             }
         }
@@ -371,6 +371,13 @@ public final class FolderSync implements AutoCloseable {
             FileEntry raised = mine.withVersion(mine.version().merge(theirs.version()).bump(me));
             f.index().put(new FolderIndex.Change(raised, f.index().blocks(mine.path()).orElse(null), local.inode()));
         }
+    }
+
+    /** Records that this node needs a member's version of a path, and says so as an event. */
+    private void needs(Folder f, FileEntry e, PeerId from) throws IOException {
+        f.index().need(e, from.toString());
+        events.publish("remote.needed", f.id(), e.path(), Map.of("deleted", e.deleted(), "version", e.version().toString(),
+                "from", from.toString()));
     }
 
     /** A live path in the same directory whose name differs from {@code path}'s only in case, or null. */

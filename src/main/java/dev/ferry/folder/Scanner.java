@@ -42,6 +42,7 @@ final class Scanner {
     private static final long SMALL_FILE = 1 << 20;
     private static final long PROGRESS_NS = 1_000_000_000L;
     private static final long ABANDONED_MS = 24L * 3600 * 1000;
+    private static final int WALKERS = 2;
 
     private final Folder folder;
     private final FolderIndex index;
@@ -60,7 +61,7 @@ final class Scanner {
     /** A scan's running totals and its batch of changes not yet written. */
     private final class Pass {
         final List<FolderIndex.Change> pending = new ArrayList<>();
-        final List<String> errors = new ArrayList<>();
+        final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
         final AtomicLong seen = new AtomicLong();
         long changed;
         long hashed;
@@ -71,14 +72,14 @@ final class Scanner {
             this.ignore = ignore;
         }
 
-        void add(FolderIndex.Change c) throws IOException {
+        synchronized void add(FolderIndex.Change c) throws IOException {
             pending.add(c);
             if (pending.size() >= BATCH) {
                 flush();
             }
         }
 
-        void flush() throws IOException {
+        synchronized void flush() throws IOException {
             if (!pending.isEmpty()) {
                 List<FileEntry> written = index.put(new ArrayList<>(pending));
                 changed += written.size();
@@ -105,22 +106,112 @@ final class Scanner {
         return scanTree(rel);
     }
 
+    /**
+     * Scans every directory under {@code top} on {@value #WALKERS} threads. A directory is first compared with the
+     * index without the apply lock ({@link #unchangedDir}); only one that differs is scanned again under the lock
+     * and recorded, so a rescan of an unchanged tree never waits for the applier and never blocks it.
+     */
     private void walk(String top, Pass pass) throws IOException {
-        Deque<String> dirs = new ArrayDeque<>();
-        dirs.push(top);
-        while (!dirs.isEmpty()) {
-            String dir = dirs.pop();
-            List<String> sub = folder.withApplyLock(() -> scanDir(dir, pass));
-            for (String s : sub) {
-                dirs.push(s);
-            }
-            pass.flush();
-            long now = System.nanoTime();
-            if (now - pass.lastProgress > PROGRESS_NS) {
-                pass.lastProgress = now;
-                folder.scanProgress(pass.seen.get(), pass.changed, pass.hashed);
+        java.util.concurrent.LinkedBlockingDeque<String> queue = new java.util.concurrent.LinkedBlockingDeque<>();
+        java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger(1);
+        java.util.concurrent.atomic.AtomicReference<IOException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        queue.push(top);
+        List<Thread> walkers = new ArrayList<>();
+        for (int i = 0; i < WALKERS; i++) {
+            walkers.add(Thread.ofPlatform().daemon().name("scan-walk").start(() -> {
+                while (outstanding.get() > 0 && failure.get() == null) {
+                    String dir;
+                    try {
+                        dir = queue.pollFirst(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (dir == null) {
+                        continue;
+                    }
+                    try {
+                        List<String> sub = unchangedDir(dir, pass);
+                        if (sub == null) {
+                            sub = folder.withApplyLock(() -> scanDir(dir, pass));
+                        }
+                        outstanding.addAndGet(sub.size());
+                        for (String s : sub) {
+                            queue.push(s);
+                        }
+                        pass.flush();
+                        long now = System.nanoTime();
+                        if (now - pass.lastProgress > PROGRESS_NS) {
+                            pass.lastProgress = now;
+                            folder.scanProgress(pass.seen.get(), pass.changed, pass.hashed);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        failure.compareAndSet(null, e instanceof IOException io ? io : new IOException(e));
+                    } finally {
+                        outstanding.decrementAndGet();
+                    }
+                }
+            }));
+        }
+        for (Thread t : walkers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("scan interrupted");
             }
         }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    /**
+     * The subdirectories of {@code dir} if every entry in it is exactly as the index records it (and nothing
+     * indexed is missing), else null. Reads and records nothing: a null means "scan it properly".
+     */
+    private List<String> unchangedDir(String dir, Pass pass) throws IOException {
+        Path abs = dir.isEmpty() ? folder.root() : folder.root().resolve(dir);
+        Map<String, FolderIndex.Stat> indexed = new HashMap<>();
+        for (FolderIndex.Stat l : index.childStats(dir)) {
+            indexed.put(name(l.path()), l);
+        }
+        List<String> subdirs = new ArrayList<>();
+        long seen = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(abs)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(Applier.TEMP_PREFIX)) {
+                    return null;
+                }
+                String rel = dir.isEmpty() ? name : dir + "/" + name;
+                FolderIndex.Stat known = indexed.remove(name);
+                if (rel.equals(".ferry")) {
+                    continue;
+                }
+                DiskState st = DiskState.of(p);
+                if (st == null || st.type() == null || PathRules.problem(rel) != null) {
+                    return null;
+                }
+                if (pass.ignore.ignoredEntry(rel, st.type().equals(FileEntry.DIR))) {
+                    continue;
+                }
+                seen++;
+                if (FileEntry.DIR.equals(st.type()) && known != null && !known.deleted() && FileEntry.DIR.equals(known.type())) {
+                    subdirs.add(rel);
+                } else if (!FileEntry.FILE.equals(st.type()) || !st.unchangedFrom(known)) {
+                    return null;
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException | java.nio.file.AccessDeniedException e) {
+            return null;
+        }
+        for (FolderIndex.Stat gone : indexed.values()) {
+            if (!gone.deleted()) {
+                return null;
+            }
+        }
+        pass.seen.addAndGet(seen);
+        return subdirs;
     }
 
     /** One directory: its entries against the index. Returns the subdirectories to scan next. */
@@ -310,8 +401,10 @@ final class Scanner {
                 continue;
             }
             if (c != null) {
-                pass.hashed += c.entry().size();
-                pass.add(c);
+                synchronized (pass) {
+                    pass.hashed += c.entry().size();
+                    pass.add(c);
+                }
             }
         }
     }
