@@ -561,11 +561,14 @@ final class Applier {
         long done = t.done().get();
         long synced = t.synced().get();
         if (done - synced >= WRITEBACK_BYTES && t.synced().compareAndSet(synced, done)) {
-            try {
-                out.force(false);
-            } catch (IOException e) {
-                // the final fsync reports it
-            }
+            // On a thread of its own: the runs go on receiving while the disk writes.
+            Thread.ofVirtual().name("writeback").start(() -> {
+                try {
+                    out.force(false);
+                } catch (IOException e) {
+                    // closed already, or failing: the final fsync reports it
+                }
+            });
         }
     }
 
