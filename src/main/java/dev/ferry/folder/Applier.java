@@ -535,8 +535,9 @@ final class Applier {
         int done = 0;
         try (java.io.InputStream in = remote.range(folder.id(), e, start, last.offset() + last.size() - start, sources, attempt)) {
             for (BlockList.Block b : run) {
-                byte[] data = in.readNBytes(b.size());
-                if (data.length != b.size() || !matches(data, b.hash())) {
+                byte[] data = new byte[b.size()];
+                // Straight into the block's array: readNBytes(int) would gather pieces and copy them again.
+                if (in.readNBytes(data, 0, data.length) != data.length || !matches(data, b.hash())) {
                     break;
                 }
                 writeAt(out, b.offset(), data);
