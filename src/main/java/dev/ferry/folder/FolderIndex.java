@@ -62,6 +62,12 @@ public final class FolderIndex implements AutoCloseable {
             "path, type, size, modified_ns, mode, target, blocks_hash, block_count, version, deleted, rev, modified_by, inode, recorded_ns";
 
     private final Connection db;
+    /**
+     * A second, read-only connection for what the API shows (counts, conflicts): WAL lets it read beside the
+     * writer, so a client polling a folder's state never holds up a scan or a transfer.
+     */
+    private final Connection viewDb;
+    private final Object viewLock = new Object();
     private long revision;
     private byte[] digest;
 
@@ -78,6 +84,7 @@ public final class FolderIndex implements AutoCloseable {
                 }
             }
             db.setAutoCommit(false);
+            viewDb = DriverManager.getConnection("jdbc:sqlite:" + file, readOnly());
             revision = metaLong("revision");
             byte[] d = meta("digest");
             digest = d != null ? d : new byte[32];
@@ -372,23 +379,35 @@ public final class FolderIndex implements AutoCloseable {
 
     public record Counts(long files, long dirs, long symlinks, long bytes, long deleted) {}
 
-    public synchronized Counts counts() throws IOException {
-        return read(() -> {
-            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
+    public Counts counts() throws IOException {
+        synchronized (viewLock) {
+            return read(() -> countsFrom(viewDb));
+        }
+    }
+
+    private static Counts countsFrom(Connection c) throws SQLException {
+        {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
                     SELECT sum(deleted = 0 AND type = 'file'), sum(deleted = 0 AND type = 'dir'),
                            sum(deleted = 0 AND type = 'symlink'), sum(CASE WHEN deleted = 0 THEN size ELSE 0 END), sum(deleted)
                     FROM files""")) {
                 rs.next();
                 return new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
             }
-        });
+        }
     }
 
     /** Live entries whose name marks them as conflict copies. */
-    public synchronized List<FileEntry> conflicts() throws IOException {
-        return read(() -> {
+    public List<FileEntry> conflicts() throws IOException {
+        synchronized (viewLock) {
+            return read(() -> conflictsFrom(viewDb));
+        }
+    }
+
+    private List<FileEntry> conflictsFrom(Connection c) throws SQLException {
+        {
             List<FileEntry> out = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement(
+            try (PreparedStatement ps = c.prepareStatement(
                     "SELECT " + COLUMNS + " FROM files WHERE deleted = 0 AND path LIKE '%.sync-conflict-%' ORDER BY path")) {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -397,7 +416,7 @@ public final class FolderIndex implements AutoCloseable {
                 }
             }
             return out;
-        });
+        }
     }
 
     // ---- cursors -----------------------------------------------------------------------------------------
@@ -676,9 +695,18 @@ public final class FolderIndex implements AutoCloseable {
         }
     }
 
+    private static java.util.Properties readOnly() {
+        org.sqlite.SQLiteConfig c = new org.sqlite.SQLiteConfig();
+        c.setReadOnly(true);
+        return c.toProperties();
+    }
+
     @Override
     public synchronized void close() throws IOException {
         try {
+            synchronized (viewLock) {
+                viewDb.close();
+            }
             db.close();
         } catch (SQLException e) {
             throw new IOException(e);
