@@ -46,7 +46,6 @@ final class Applier {
     static final int PARALLEL_FILES = 8;
     private static final long RUN_BYTES = 8L << 20;
     private static final int RUNS_IN_FLIGHT = 4;
-    private static final long WRITEBACK_BYTES = 64L << 20;
 
     /** Reaching blocks and block lists on members. */
     interface Remote {
@@ -339,7 +338,7 @@ final class Applier {
         }
         Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling(tempName(abs.getFileName().toString(), e.blocksHash()));
-        Transfer t = new Transfer(e.path(), e.size(), new AtomicLong(), new AtomicLong(), new AtomicLong(), n.sources());
+        Transfer t = new Transfer(e.path(), e.size(), new AtomicLong(), new AtomicLong(), n.sources());
         transfers.put(e.path(), t);
         try {
             build(tmp, e, blocks, cur, st, t, n.sources());
@@ -550,26 +549,6 @@ final class Applier {
         }
         if (done < run.size()) {
             retry.addAll(run.subList(done, run.size()));
-        }
-        writeBack(out, t);
-    }
-
-    /**
-     * Starts writing what arrived to disk every {@value #WRITEBACK_BYTES} bytes, so the fsync before the rename
-     * finds little left to do instead of a whole large file (the disk works while the network does).
-     */
-    private static void writeBack(FileChannel out, Transfer t) {
-        long done = t.done().get();
-        long synced = t.synced().get();
-        if (done - synced >= WRITEBACK_BYTES && t.synced().compareAndSet(synced, done)) {
-            // On a thread of its own: the runs go on receiving while the disk writes.
-            Thread.ofVirtual().name("writeback").start(() -> {
-                try {
-                    out.force(false);
-                } catch (IOException e) {
-                    // closed already, or failing: the final fsync reports it
-                }
-            });
         }
     }
 

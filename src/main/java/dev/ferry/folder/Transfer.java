@@ -3,8 +3,5 @@ package dev.ferry.folder;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-/**
- * A file being built from blocks: its size, how much is in place, how much came over the network, how much of it
- * was already pushed to disk, and from whom.
- */
-public record Transfer(String path, long size, AtomicLong done, AtomicLong fetched, AtomicLong synced, List<String> from) {}
+/** A file being built from blocks: its size, how much is in place, how much came over the network, from whom. */
+public record Transfer(String path, long size, AtomicLong done, AtomicLong fetched, List<String> from) {}
