@@ -284,6 +284,7 @@ final class Applier {
             String place = folder.versions().placeFor(e.path(), Instant.now());
             long intent = index.beginIntent("delete", e.path(), null, place);
             folder.versions().moveAside(e.path(), place);
+            index.moveBlocks(e.path(), place);
             index.put(new FolderIndex.Change(e, null, 0));
             index.endIntent(intent);
             if (cur != null && cur.isFile() && cur.blocksHash() != null) {
@@ -464,7 +465,10 @@ final class Applier {
             if (at.size() != b.size()) {
                 continue;
             }
-            byte[] d = readFile(PathRules.resolveSafely(folder.root(), at.path()), at.offset(), at.size());
+            // A block may sit in a kept version (the content a newer version replaced): read it there.
+            Path where = at.path().startsWith(Versions.DIR + "/") ? folder.root().resolve(at.path())
+                    : PathRules.resolveSafely(folder.root(), at.path());
+            byte[] d = readFile(where, at.offset(), at.size());
             if (d != null && matches(d, b.hash())) {
                 return d;
             }
@@ -631,6 +635,7 @@ final class Applier {
                     throw new IOException(e.path() + " is a directory here; it is replaced once it is empty");
                 } else {
                     folder.versions().moveAside(e.path(), aside);
+                    index.moveBlocks(e.path(), aside);
                     if (cur != null && cur.isFile() && cur.blocksHash() != null) {
                         setAside.put(HexFormat.of().formatHex(cur.blocksHash()), aside);
                     }

@@ -240,7 +240,7 @@ public final class FolderIndex implements AutoCloseable {
     public synchronized List<BlockAt> findBlock(long hash8) throws IOException {
         return read(() -> {
             List<BlockAt> out = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement("SELECT path, offset, size FROM block_at WHERE hash8 = ? LIMIT 4")) {
+            try (PreparedStatement ps = db.prepareStatement("SELECT path, offset, size FROM block_at WHERE hash8 = ? LIMIT 16")) {
                 ps.setLong(1, hash8);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -349,6 +349,21 @@ public final class FolderIndex implements AutoCloseable {
             }
         }
         return e;
+    }
+
+    /**
+     * The blocks recorded at {@code from} can now be read at {@code to} (a replaced file moved into the version
+     * store): a later version that needs them again finds them locally instead of fetching them.
+     */
+    public synchronized void moveBlocks(String from, String to) throws IOException {
+        tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE block_at SET path = ? WHERE path = ?")) {
+                ps.setString(1, to);
+                ps.setString(2, from);
+                ps.executeUpdate();
+            }
+            return null;
+        });
     }
 
     /** Entries changed after revision {@code since}, in revision order. */
