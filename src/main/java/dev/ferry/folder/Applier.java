@@ -257,13 +257,15 @@ final class Applier {
                     return null;
                 });
             } catch (DirectoryNotEmptyException ex) {
-                boolean keep = index.liveUnder(e.path()).stream().anyMatch(c -> {
-                    try {
-                        return index.needFor(c.path()).map(x -> !x.entry().deleted()).orElse(true);
-                    } catch (IOException io) {
-                        return true;
-                    }
-                });
+                List<FileEntry> live = index.liveUnder(e.path());
+                boolean keep = live.isEmpty() // only untracked or ignored things in it: they stay, and so does it
+                        || live.stream().anyMatch(c -> {
+                            try {
+                                return index.needFor(c.path()).map(x -> !x.entry().deleted()).orElse(true);
+                            } catch (IOException io) {
+                                return true;
+                            }
+                        });
                 if (keep) {
                     // Something in it is still wanted here: the directory stays, and says so to the others.
                     FileEntry again = cur.withVersion(cur.version().merge(e.version()).bump(folder.me()));
@@ -281,6 +283,7 @@ final class Applier {
         }
         folder.withApplyLock(() -> {
             unchangedSince(cur, e.path());
+            diskUnchanged(e.path(), abs);
             String place = folder.versions().placeFor(e.path(), Instant.now());
             long intent = index.beginIntent("delete", e.path(), null, place);
             folder.versions().moveAside(e.path(), place);
@@ -370,6 +373,10 @@ final class Applier {
             folder.withApplyLock(() -> {
                 unchangedSince(cur, e.path());
                 unchangedSince(from, from.path());
+                diskUnchanged(from.path(), srcPath);
+                if (DiskState.of(abs) != null) {
+                    throw new IOException(e.path() + " appeared here meanwhile; deciding again");
+                }
                 long intent = index.beginIntent("rename", e.path(), from.path(), null);
                 Files.move(srcPath, abs, StandardCopyOption.ATOMIC_MOVE);
                 setTimeAndMode(abs, e);
@@ -404,6 +411,7 @@ final class Applier {
         Path tmp = abs.resolveSibling(tempName(abs.getFileName().toString(), e.blocksHash()));
         Files.move(kept, tmp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         setAside.remove(HexFormat.of().formatHex(e.blocksHash()));
+        index.dropBlocks(place);
         setTimeAndMode(tmp, e);
         // The blocks are those the index kept with the tombstone of the path it was deleted from.
         BlockList blocks = null;
@@ -415,7 +423,7 @@ final class Applier {
         if (blocks == null || !Arrays.equals(blocks.identity(), e.blocksHash())) {
             blocks = folder.scanner().hash(tmp); // the index must know its blocks to serve them to others
             if (!Arrays.equals(blocks.identity(), e.blocksHash())) {
-                Files.delete(tmp);
+                Files.move(tmp, kept, StandardCopyOption.ATOMIC_MOVE); // not what we thought: it stays a kept version
                 return false;
             }
         }
@@ -632,7 +640,11 @@ final class Applier {
                             cur.blocksHash(), cur.blockCount(), VersionVector.EMPTY.bump(folder.me()), false, 0, cur.modifiedBy());
                     changes.add(new FolderIndex.Change(copied, index.blocks(e.path()).orElse(null), cs.inode()));
                 } else if (FileEntry.DIR.equals(there.type())) {
-                    throw new IOException(e.path() + " is a directory here; it is replaced once it is empty");
+                    // A directory a peer turned into a file: it goes once its contents' deletions were applied.
+                    if (!index.liveUnder(e.path()).isEmpty()) {
+                        throw new IOException(e.path() + " is a directory here; it is replaced once it is empty");
+                    }
+                    Files.delete(abs); // not empty (untracked files in it): retried, nothing lost
                 } else {
                     folder.versions().moveAside(e.path(), aside);
                     index.moveBlocks(e.path(), aside);
@@ -641,7 +653,15 @@ final class Applier {
                     }
                 }
             }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException failed) {
+                if (aside != null && DiskState.of(abs) == null) {
+                    Files.move(folder.root().resolve(aside), abs, StandardCopyOption.ATOMIC_MOVE); // never leave the name empty
+                }
+                index.endIntent(intent);
+                throw failed;
+            }
             DiskState done = DiskState.of(abs);
             changes.add(new FolderIndex.Change(withLocal(e, done), blocks, done.inode()));
             List<FileEntry> written = index.put(changes);
@@ -667,6 +687,13 @@ final class Applier {
         boolean same = before == null ? now == null : now != null && now.version().equals(before.version()) && now.deleted() == before.deleted();
         if (!same) {
             throw new IOException(path + " changed while a peer's version of it was being applied; deciding again");
+        }
+    }
+
+    /** Under the apply lock: the disk at {@code path} is still what the index says (no edit since the decision). */
+    private void diskUnchanged(String path, Path abs) throws IOException {
+        if (!matchesIndex(DiskState.of(abs), index.local(path).orElse(null))) {
+            throw new IOException(path + " was edited here meanwhile; deciding again");
         }
     }
 

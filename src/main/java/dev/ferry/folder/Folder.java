@@ -48,6 +48,8 @@ final class Folder implements AutoCloseable {
     private volatile long lastScanMillis;
     private volatile List<String> scanErrors = List.of();
     private volatile boolean caseInsensitive;
+    /** Rises whenever the ignore rules change; a pull that sees a new value starts that member over from 0. */
+    final java.util.concurrent.atomic.AtomicLong rulesEpoch = new java.util.concurrent.atomic.AtomicLong();
 
     Folder(String id, Path root, FolderIndex index, String me, FolderSync owner, ExecutorService hashPool, Duration keepVersions) {
         this.id = id;
@@ -233,8 +235,14 @@ final class Folder implements AutoCloseable {
         Path f = root.resolve(".ferryignore");
         long stamp = Files.exists(f) ? Files.getLastModifiedTime(f).toMillis() ^ Files.size(f) : -1;
         if (ignore == null || stamp != ignoreStamp) {
+            boolean changed = ignore != null;
             ignore = IgnoreRules.load(root);
             ignoreStamp = stamp;
+            if (changed) {
+                // Entries the old rules dropped were passed over by the cursors: read every member's index again.
+                rulesEpoch.incrementAndGet();
+                owner.pullAll(this);
+            }
         }
         return ignore;
     }

@@ -240,7 +240,7 @@ public final class FolderIndex implements AutoCloseable {
     public synchronized List<BlockAt> findBlock(long hash8) throws IOException {
         return read(() -> {
             List<BlockAt> out = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement("SELECT path, offset, size FROM block_at WHERE hash8 = ? LIMIT 16")) {
+            try (PreparedStatement ps = db.prepareStatement("SELECT path, offset, size FROM block_at WHERE hash8 = ? ORDER BY path LIKE '.ferry/%' LIMIT 16")) {
                 ps.setLong(1, hash8);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -360,6 +360,17 @@ public final class FolderIndex implements AutoCloseable {
             try (PreparedStatement ps = db.prepareStatement("UPDATE block_at SET path = ? WHERE path = ?")) {
                 ps.setString(1, to);
                 ps.setString(2, from);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Forgets where blocks of {@code path} were (a kept version that was pruned or taken back). */
+    public synchronized void dropBlocks(String path) throws IOException {
+        tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM block_at WHERE path = ?")) {
+                ps.setString(1, path);
                 ps.executeUpdate();
             }
             return null;

@@ -61,6 +61,7 @@ public final class FolderSync implements AutoCloseable {
     private final Map<String, Folder> folders = new ConcurrentHashMap<>();
     private final Map<String, Applier> appliers = new ConcurrentHashMap<>();
     private final Map<String, Object> applySignals = new ConcurrentHashMap<>();
+    private final Map<String, Long> rulesSeen = new ConcurrentHashMap<>();
     private final ExecutorService hashPool;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "folder-timer");
@@ -240,6 +241,17 @@ public final class FolderSync implements AutoCloseable {
         wakeApplier(libraryId);
     }
 
+    /** Pulls the folder from every connected member. */
+    void pullAll(Folder f) {
+        try {
+            for (var m : libraries.members(f.id())) {
+                peers.link(PeerId.parse(m.peerId())).ifPresent(link -> requestPull(f.id(), link));
+            }
+        } catch (IOException e) {
+            log.warn("folder {}: cannot pull from its members: {}", f.id(), e.getMessage());
+        }
+    }
+
     void announce(Folder f) {
         byte[] body = FolderMessages.encode(new FolderMessages.Notify(f.id(), f.index().revision()));
         try {
@@ -265,6 +277,11 @@ public final class FolderSync implements AutoCloseable {
             return;
         }
         long revisionBefore = f.index().revision();
+        long epoch = f.rulesEpoch.get();
+        Long seen = rulesSeen.put(f.id() + "/" + peer, epoch);
+        if (seen != null && seen != epoch) {
+            f.index().setCursor(peer, 0);
+        }
         boolean more = true;
         while (more && link.isOpen()) {
             long since = f.index().cursor(peer);

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -255,6 +256,7 @@ final class Scanner {
                         subdirs.add(rel);
                     }
                     case FileEntry.SYMLINK -> {
+                        tombstoneChildrenIfWasDir(known, rel, pass);
                         String target = Files.readSymbolicLink(p).toString();
                         FileEntry old = known == null ? null : index.get(rel).orElse(null);
                         if (old == null || old.deleted() || !old.isSymlink() || !target.equals(old.target())) {
@@ -262,6 +264,7 @@ final class Scanner {
                         }
                     }
                     default -> {
+                        tombstoneChildrenIfWasDir(known, rel, pass);
                         if (!st.unchangedFrom(known)) {
                             files.add(p);
                         }
@@ -287,11 +290,15 @@ final class Scanner {
         return subdirs;
     }
 
-    /** A transfer's temp file untouched for a day belongs to a transfer that will not resume: it goes. */
+    /**
+     * A transfer's temp file untouched for a day belongs to a transfer that will not resume: it goes. Judged by
+     * its change time (ctime), which writes, renames and mode changes all move: its modification time is set to
+     * the peer's before it is renamed into place, and may be years old.
+     */
     private static void removeIfAbandoned(Path p) {
         try {
-            if (System.currentTimeMillis() - Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis()
-                    > ABANDONED_MS) {
+            FileTime changed = (FileTime) Files.getAttribute(p, "unix:ctime", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (System.currentTimeMillis() - changed.toMillis() > ABANDONED_MS) {
                 Files.deleteIfExists(p);
             }
         } catch (IOException e) {
@@ -358,6 +365,15 @@ final class Scanner {
         pass.flush();
         for (String s : sub) {
             walk(s, pass);
+        }
+    }
+
+    /** A directory that became a file or link: everything that was under it is gone (the walk no longer enters it). */
+    private void tombstoneChildrenIfWasDir(FolderIndex.Stat known, String rel, Pass pass) throws IOException {
+        if (known != null && !known.deleted() && FileEntry.DIR.equals(known.type())) {
+            for (FileEntry child : index.liveUnder(rel)) {
+                pass.add(new FolderIndex.Change(child.asDeleted(child.version().bump(folder.me()), folder.me()), null, 0));
+            }
         }
     }
 

@@ -55,6 +55,12 @@ final class Versions {
 
     /** Moves what is at {@code rel} to {@code place} (from {@link #placeFor}). */
     void moveAside(String rel, String place) throws IOException {
+        Path source = folder.root().resolve(rel);
+        if (Files.isSymbolicLink(source)) {
+            // A link holds no content worth keeping, and a kept link could later lead a move out of the root.
+            Files.delete(source);
+            return;
+        }
         Path target = folder.root().resolve(place);
         Files.createDirectories(target.getParent());
         Files.move(folder.root().resolve(rel), target, StandardCopyOption.ATOMIC_MOVE);
@@ -142,6 +148,7 @@ final class Versions {
             for (KeptVersion v : list()) {
                 if (v.at() > 0 && v.at() < limit) {
                     Files.deleteIfExists(folder.root().resolve(DIR).resolve(v.version()));
+                    folder.index().dropBlocks(DIR + "/" + v.version());
                 }
             }
         } catch (IOException e) {

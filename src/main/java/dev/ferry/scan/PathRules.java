@@ -118,11 +118,17 @@ public final class PathRules {
             at.addLast(segment);
         }
         at.removeLast(); // the link's own name: its target is relative to the directory holding it
+        boolean descended = false;
         for (String segment : target.split("/", -1)) {
             if (segment.isEmpty() || segment.equals(".")) {
                 continue;
             }
             if (segment.equals("..")) {
+                // ".." after a name would climb from wherever that name really leads (it may itself be a link):
+                // only leading ".." segments can be judged from the text alone.
+                if (descended) {
+                    return "target has '..' after a name";
+                }
                 if (at.isEmpty()) {
                     return "target climbs above the library root";
                 }
@@ -132,9 +138,10 @@ public final class PathRules {
             if (utf8Length(segment) > MAX_NAME_BYTES) {
                 return "target name longer than " + MAX_NAME_BYTES + " bytes";
             }
-            if (at.isEmpty() && isStateDir(segment)) {
+            if (isStateDir(segment)) {
                 return "target points into .ferry";
             }
+            descended = true;
             at.addLast(segment);
         }
         return null;
