@@ -180,7 +180,9 @@ class PeerLinkTest {
     @Test
     void idleLinkPingsAndMeasuresRoundTrip() throws Exception {
         connect(RequestHandler.NONE);
-        PeerNetworkTest.await("the opening ping is answered", () -> client.rttMillis() >= 0);
+        // Both sides ping when the link opens: wait for both answers, or the server's Pong may still be on its way.
+        PeerNetworkTest.await("the opening pings are answered", () -> client.rttMillis() >= 0 && server.rttMillis() >= 0);
+        Thread.sleep(50);
         long before = server.bytesIn();
         client.tick(); // not idle yet: nothing sent
         Thread.sleep(100);
