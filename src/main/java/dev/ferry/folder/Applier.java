@@ -456,9 +456,15 @@ final class Applier {
                     missing.add(b);
                 }
             }
+            long t0 = System.nanoTime();
             fetchRuns(out, missing, t, e, sources);
+            long t1 = System.nanoTime();
             out.truncate(blocks.totalSize());
             out.force(true);
+            if (blocks.totalSize() > (64L << 20)) {
+                log.debug("folder {}: {}: fetched {} MB in {} ms, fsync {} ms", folder.id(), e.path(), t.fetched().get() / 1_000_000,
+                        (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+            }
         }
     }
 
