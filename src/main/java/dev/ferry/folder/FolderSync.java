@@ -393,8 +393,7 @@ public final class FolderSync implements AutoCloseable {
     /** Records that this node needs a member's version of a path, and says so as an event. */
     private void needs(Folder f, FileEntry e, PeerId from) throws IOException {
         f.index().need(e, from.toString());
-        events.publish("remote.needed", f.id(), e.path(), Map.of("deleted", e.deleted(), "version", e.version().toString(),
-                "from", from.toString()));
+        events.publish("remote.needed", f.id(), e.path(), Map.of("deleted", e.deleted(), "from", from.toString()));
     }
 
     /** A live path in the same directory whose name differs from {@code path}'s only in case, or null. */
