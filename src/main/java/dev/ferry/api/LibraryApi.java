@@ -151,7 +151,7 @@ final class LibraryApi {
         Params.onlyKnown(ctx, Set.of());
         Library l = library(ctx);
         Map<String, Object> v = view(l);
-        var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderSync.FolderView>empty()
+        var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderView>empty()
                 : engine.folders().view(l.id());
         if (folder.isPresent()) {
             List<Object> needed = new ArrayList<>();
@@ -206,7 +206,7 @@ final class LibraryApi {
         v.put("id", fresh.id());
         v.put("name", fresh.name());
         v.put("kind", fresh.kind());
-        var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderSync.FolderView>empty()
+        var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderView>empty()
                 : engine.folders().view(fresh.id());
         if (folder.isPresent()) {
             var f = folder.get();
@@ -251,7 +251,7 @@ final class LibraryApi {
             e.put("peer_id", m.peerId());
             e.put("joined_at", m.joinedAt());
             e.put("connected", peers.isConnected(PeerId.parse(m.peerId())));
-            var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderSync.FolderView>empty()
+            var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderView>empty()
                     : engine.folders().view(libraryId);
             e.put("revision_received", folder.isPresent() ? folder.get().cursor(m.peerId()) : libraries.cursor(libraryId, m.peerId()));
             out.add(e);
@@ -386,7 +386,7 @@ final class LibraryApi {
         }
     }
 
-    private dev.ferry.folder.FolderSync.FolderView folder(Context ctx) throws IOException {
+    private dev.ferry.folder.FolderView folder(Context ctx) throws IOException {
         Library l = library(ctx);
         if (engine.folders() == null) {
             throw ApiException.badRequest("library " + l.id() + " is not a folder library");

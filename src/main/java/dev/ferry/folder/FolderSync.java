@@ -6,27 +6,20 @@ import dev.ferry.peer.PeerId;
 import dev.ferry.peer.PeerLink;
 import dev.ferry.peer.PeerManager;
 import dev.ferry.peer.RequestHandler;
-import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.LibraryState;
 import dev.ferry.scan.PathRules;
 import dev.ferry.store.AssetFilter;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,6 +63,8 @@ public final class FolderSync implements AutoCloseable {
     });
     private volatile boolean running = true;
     private final dev.ferry.peer.PullRunner pullRunner;
+    private final MemberLinks members;
+    private final FolderServer server;
 
     public FolderSync(LibraryStore libraries, PeerManager peers, Path dataDir, Clock clock, Duration fullScanInterval,
             Duration keepVersions) {
@@ -80,6 +75,8 @@ public final class FolderSync implements AutoCloseable {
         this.keepVersions = keepVersions;
         this.me = peers.localId().toString();
         this.pullRunner = new dev.ferry.peer.PullRunner(peers, "folder", this::pull);
+        this.members = new MemberLinks(libraries, peers);
+        this.server = new FolderServer(libraries, folders::get);
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.hashPool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "folder-hash");
@@ -176,7 +173,7 @@ public final class FolderSync implements AutoCloseable {
         FolderIndex index = new FolderIndex(dataDir.resolve("folders").resolve(id + ".db"));
         Folder f = new Folder(id, root, index, me, this, hashPool, keepVersions);
         folders.put(id, f);
-        Applier a = new Applier(f, remote, events);
+        Applier a = new Applier(f, members, events);
         appliers.put(id, a);
         applySignals.put(id, new Object());
         f.start();
@@ -497,257 +494,19 @@ public final class FolderSync implements AutoCloseable {
         }
     }
 
-    /**
-     * Completes or rolls back what a killed process left in flight, so every file is wholly old or wholly new: a
-     * replacement whose old content was moved aside but whose new one was not yet renamed into place is finished;
-     * one that never moved the old content is undone (its temp file stays for the next attempt to reuse). The scan
-     * that follows records whatever the disk now holds.
-     */
-    void recover(Folder f) throws IOException {
-        for (FolderIndex.Intent i : f.index().intents()) {
-            Path target = f.root().resolve(i.path());
-            boolean targetThere = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-            switch (i.kind()) {
-                case "replace", "conflict" -> {
-                    Path tmp = i.temp() == null ? null : f.root().resolve(i.temp());
-                    if (!targetThere && tmp != null && Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
-                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                        log.info("folder {}: finished replacing {} after a crash", f.id(), i.path());
-                    } else if (!targetThere && i.aside() != null && Files.exists(f.root().resolve(i.aside()), LinkOption.NOFOLLOW_LINKS)) {
-                        Files.move(f.root().resolve(i.aside()), target, StandardCopyOption.ATOMIC_MOVE);
-                        log.info("folder {}: put back the old {} after a crash", f.id(), i.path());
-                    }
-                }
-                case "rename" -> {
-                    Path from = f.root().resolve(i.temp());
-                    if (!targetThere && !Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
-                        log.warn("folder {}: rename {} -> {} left neither name after a crash", f.id(), i.temp(), i.path());
-                    }
-                }
-                default -> {
-                    // "delete": the file is either still there or in the version store; both are whole
-                }
-            }
-            f.index().endIntent(i.id());
-        }
-    }
 
-    // ---- reaching members ----------------------------------------------------------------------------------
+    // ---- serving members and the API -----------------------------------------------------------------------
 
-    private final Applier.Remote remote = new Applier.Remote() {
-        @Override
-        public BlockList blockList(String libraryId, FileEntry e, List<String> sources) throws IOException {
-            IOException last = null;
-            for (PeerLink link : linksFor(libraryId, sources, 0)) {
-                try {
-                    PeerLink.Reply r = link.request("folder.blocks", FolderMessages.encode(
-                            new FolderMessages.BlocksRequest(libraryId, e.path(), e.blocksHash()))).get(60, TimeUnit.SECONDS);
-                    long max = (long) Math.max(0, e.blockCount()) * BlockList.RECORD;
-                    try (InputStream in = r.stream()) {
-                        byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-                        if (data.length > max) {
-                            throw new IOException("block list of " + e.path() + " longer than announced");
-                        }
-                        BlockList bl = BlockList.decode(data);
-                        if (Arrays.equals(bl.identity(), e.blocksHash())) {
-                            return bl;
-                        }
-                        last = new IOException("peer " + link.remoteId().shortForm() + " sent a block list that does not match");
-                    }
-                } catch (Exception ex) {
-                    last = ex instanceof IOException io ? io : new IOException(ex.getMessage(), ex);
-                }
-            }
-            throw last != null ? last : new IOException("no member that has " + e.path() + " is connected");
-        }
-
-        @Override
-        public InputStream range(String libraryId, FileEntry e, long offset, long length, List<String> sources, int attempt)
-                throws IOException {
-            List<PeerLink> links = linksFor(libraryId, sources, attempt);
-            if (links.isEmpty()) {
-                throw new IOException("no member that has " + e.path() + " is connected");
-            }
-            try {
-                PeerLink.Reply r = links.get(0).request("folder.range", FolderMessages.encode(new FolderMessages.RangeRequest(
-                        libraryId, e.path(), e.blocksHash(), offset, length))).get(60, TimeUnit.SECONDS);
-                return r.stream();
-            } catch (java.util.concurrent.ExecutionException ex) {
-                throw ex.getCause() instanceof IOException io ? io : new IOException(ex.getCause().getMessage(), ex.getCause());
-            } catch (java.util.concurrent.TimeoutException ex) {
-                throw new IOException("no answer to a range request within 60 s");
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
-        }
-
-        @Override
-        public CompletableFuture<byte[]> block(String libraryId, byte[] hash, int size, List<String> sources, int attempt) {
-            List<PeerLink> links;
-            try {
-                links = linksFor(libraryId, sources, attempt);
-            } catch (IOException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            if (links.isEmpty()) {
-                return CompletableFuture.failedFuture(new IOException("no member that has this file is connected"));
-            }
-            PeerLink link = links.get(0);
-            return link.request("folder.block", FolderMessages.encode(new FolderMessages.BlockRequest(libraryId, hash, size)))
-                    .thenCompose(r -> {
-                        if (r.body().length != size) {
-                            return CompletableFuture.failedFuture(new IOException("block of the wrong size from " + link.remoteId().shortForm()));
-                        }
-                        return CompletableFuture.completedFuture(r.body());
-                    })
-                    .exceptionallyCompose(ex -> attempt < Math.max(2, links.size())
-                            ? block(libraryId, hash, size, sources, attempt + 1)
-                            : CompletableFuture.failedFuture(ex));
-        }
-    };
-
-    /** Connected members, the announcing sources first, rotated by {@code attempt} to spread load and retries. */
-    private List<PeerLink> linksFor(String libraryId, List<String> sources, int attempt) throws IOException {
-        List<PeerLink> first = new ArrayList<>();
-        List<PeerLink> rest = new ArrayList<>();
-        for (var m : libraries.members(libraryId)) {
-            Optional<PeerLink> l = peers.link(PeerId.parse(m.peerId()));
-            if (l.isPresent() && l.get().isOpen()) {
-                (sources.contains(m.peerId()) ? first : rest).add(l.get());
-            }
-        }
-        if (!first.isEmpty()) {
-            Collections.rotate(first, -(attempt % first.size()));
-        }
-        first.addAll(rest);
-        return first;
-    }
-
-    // ---- serving members -----------------------------------------------------------------------------------
-
-    /** Serves {@code folder.*} requests from members. */
+    /** Serves {@code folder.*} requests from members (see {@link FolderServer}). */
     public void handle(PeerLink link, String method, byte[] body, RequestHandler.Responder r) throws IOException {
-        try {
-            switch (method) {
-                case "folder.changes" -> {
-                    FolderMessages.ChangesRequest req = FolderMessages.decode(body, FolderMessages.ChangesRequest.class);
-                    Folder f = memberFolder(req.libraryId(), link);
-                    if (f == null) {
-                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such library"));
-                        return;
-                    }
-                    int limit = Math.max(1, Math.min(PAGE, req.limit()));
-                    long revision = f.index().revision();
-                    List<FileEntry> entries = f.index().changesSince(req.since(), limit);
-                    boolean more = entries.size() == limit;
-                    byte[] encoded = FolderMessages.encode(new FolderMessages.ChangesReply(entries, revision, more));
-                    while (encoded.length > PAGE_BYTES && entries.size() > 1) {
-                        entries = entries.subList(0, entries.size() / 2);
-                        encoded = FolderMessages.encode(new FolderMessages.ChangesReply(entries, revision, true));
-                    }
-                    r.respond(0, encoded);
-                }
-                case "folder.blocks" -> {
-                    FolderMessages.BlocksRequest req = FolderMessages.decode(body, FolderMessages.BlocksRequest.class);
-                    Folder f = memberFolder(req.libraryId(), link);
-                    String at = f == null ? null : holderOf(f, req.path(), req.blocksHash());
-                    Optional<BlockList> bl = at == null ? Optional.empty() : f.index().blocks(at);
-                    if (bl.isEmpty()) {
-                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content"));
-                        return;
-                    }
-                    r.stream(new byte[0], new ByteArrayInputStream(bl.get().encoded()));
-                }
-                case "folder.range" -> {
-                    FolderMessages.RangeRequest req = FolderMessages.decode(body, FolderMessages.RangeRequest.class);
-                    Folder f = memberFolder(req.libraryId(), link);
-                    String at = f == null ? null : holderOf(f, req.path(), req.blocksHash());
-                    FileEntry e = at == null ? null : f.index().get(at).orElse(null);
-                    if (e == null || req.offset() < 0 || req.length() <= 0 || req.length() > MAX_RANGE
-                            || req.offset() + req.length() > e.size()) {
-                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content or range"));
-                        return;
-                    }
-                    // Not verified here: the requester checks every block, and asks block by block if this file changed.
-                    try (var ch = java.nio.channels.FileChannel.open(PathRules.resolveSafely(f.root(), at),
-                            java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                        ch.position(req.offset());
-                        InputStream in = new RangeStream(java.nio.channels.Channels.newInputStream(ch), req.length());
-                        r.stream(new byte[0], in);
-                    } catch (java.nio.file.NoSuchFileException gone) {
-                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content"));
-                    }
-                }
-                case "folder.block" -> {
-                    FolderMessages.BlockRequest req = FolderMessages.decode(body, FolderMessages.BlockRequest.class);
-                    Folder f = memberFolder(req.libraryId(), link);
-                    byte[] data = f == null || req.hash() == null || req.hash().length != 32 ? null : readBlock(f, req.hash(), req.size());
-                    if (data == null) {
-                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such block"));
-                        return;
-                    }
-                    r.respond(0, data);
-                }
-                default -> r.respond(ErrorCode.NOT_FOUND.code(), utf8("no method " + method));
-            }
-        } catch (FolderMessages.BadRequest e) {
-            r.respond(ErrorCode.PROTOCOL.code(), utf8(e.getMessage()));
-        }
+        server.handle(link, method, body, r);
     }
 
-    /** The path holding this content: {@code path} if it still does, else any live path with it (a conflict copy's original). */
-    private static String holderOf(Folder f, String path, byte[] blocksHash) throws IOException {
-        if (blocksHash == null || blocksHash.length != 32) {
-            return null;
-        }
-        if (path != null && PathRules.problem(path) == null) {
-            FileEntry e = f.index().get(path).orElse(null);
-            if (e != null && e.live() && Arrays.equals(e.blocksHash(), blocksHash) && f.index().blocks(path).isPresent()) {
-                return path;
-            }
-        }
-        for (FileEntry same : f.index().withContent(blocksHash)) {
-            if (f.index().blocks(same.path()).isPresent()) {
-                return same.path();
-            }
-        }
-        return null;
+    /** Finishes or undoes what a killed process left in flight (see {@link IntentRecovery}). */
+    void recover(Folder f) throws IOException {
+        IntentRecovery.run(f);
     }
 
-    private byte[] readBlock(Folder f, byte[] hash, int size) throws IOException {
-        if (size <= 0 || size > dev.ferry.chunk.FastCdc.PROTOCOL_MAX) {
-            return null;
-        }
-        long key = java.nio.ByteBuffer.wrap(hash).getLong();
-        for (FolderIndex.BlockAt at : f.index().findBlock(key)) {
-            if (at.size() != size) {
-                continue;
-            }
-            try (var ch = java.nio.channels.FileChannel.open(PathRules.resolveSafely(f.root(), at.path()),
-                    java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(size);
-                while (buf.hasRemaining() && ch.read(buf, at.offset() + buf.position()) >= 0) {
-                    // read until full or end of file
-                }
-                if (!buf.hasRemaining() && Arrays.equals(BlockList.sha256().digest(buf.array()), hash)) {
-                    return buf.array();
-                }
-            } catch (IOException | IllegalArgumentException e) {
-                // changed or gone since it was indexed: try the next place; the scanner will catch up
-            }
-        }
-        return null;
-    }
-
-    private Folder memberFolder(String libraryId, PeerLink link) throws IOException {
-        if (libraryId == null || !libraries.isMember(libraryId, link.remoteId().toString())) {
-            return null;
-        }
-        return folders.get(libraryId);
-    }
-
-    // ---- state for the API ---------------------------------------------------------------------------------
 
     public Optional<FolderView> view(String libraryId) throws IOException {
         Folder f = folders.get(libraryId);
@@ -756,70 +515,6 @@ public final class FolderSync implements AutoCloseable {
         }
         Applier a = appliers.get(libraryId);
         return Optional.of(new FolderView(f, a, f.index().counts(), f.index().needCount()));
-    }
-
-    /** What the API shows of a folder. */
-    public record FolderView(Folder folder, Applier applier, FolderIndex.Counts counts, long needCount) {
-        public Path root() {
-            return folder.root();
-        }
-
-        public String error() {
-            return folder.error();
-        }
-
-        public boolean scanning() {
-            return folder.scanning();
-        }
-
-        public boolean watching() {
-            return folder.watching();
-        }
-
-        public long lastScanAt() {
-            return folder.lastScanAt();
-        }
-
-        public long lastScanMillis() {
-            return folder.lastScanMillis();
-        }
-
-        public List<String> scanErrors() {
-            return folder.scanErrors();
-        }
-
-        public long revision() {
-            return folder.index().revision();
-        }
-
-        /** The member's revision this node has applied. */
-        public long cursor(String peerId) throws IOException {
-            return folder.index().cursor(peerId);
-        }
-
-        public List<FolderIndex.Need> needs() throws IOException {
-            return folder.index().needs(Long.MAX_VALUE, 1000);
-        }
-
-        public List<Transfer> transfers() {
-            return applier == null ? List.of() : applier.transfers();
-        }
-
-        public List<FileEntry> conflicts() throws IOException {
-            return folder.index().conflicts();
-        }
-
-        public List<KeptVersion> versions() throws IOException {
-            return folder.versions().list();
-        }
-
-        public String restore(String version) throws IOException {
-            return folder.versions().restore(version);
-        }
-
-        public void rescan() {
-            folder.requestFullScan();
-        }
     }
 
     private static byte[] utf8(String s) {

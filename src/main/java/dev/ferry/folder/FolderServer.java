@@ -1,0 +1,160 @@
+package dev.ferry.folder;
+
+import dev.ferry.library.LibraryStore;
+import dev.ferry.peer.PeerLink;
+import dev.ferry.peer.RequestHandler;
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.scan.PathRules;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Answers members' {@code folder.*} requests (docs/protocol.md, "Folder methods"): index pages, block lists,
+ * byte ranges and single blocks. Only a member of the library is answered; anyone else hears "no such library",
+ * so a folder's existence is not revealed. Served bytes never come from outside the folder's root. Thread-safe.
+ */
+final class FolderServer {
+    static final int PAGE = FolderSync.PAGE;
+    static final int PAGE_BYTES = FolderSync.PAGE_BYTES;
+    static final long MAX_RANGE = FolderSync.MAX_RANGE;
+
+    private final LibraryStore libraries;
+    private final Function<String, Folder> folders;
+
+    FolderServer(LibraryStore libraries, Function<String, Folder> folders) {
+        this.libraries = libraries;
+        this.folders = folders;
+    }
+
+    /** Serves one {@code folder.*} request. */
+    void handle(PeerLink link, String method, byte[] body, RequestHandler.Responder r) throws IOException {
+        try {
+            switch (method) {
+                case "folder.changes" -> {
+                    FolderMessages.ChangesRequest req = FolderMessages.decode(body, FolderMessages.ChangesRequest.class);
+                    Folder f = memberFolder(req.libraryId(), link);
+                    if (f == null) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such library"));
+                        return;
+                    }
+                    int limit = Math.max(1, Math.min(PAGE, req.limit()));
+                    long revision = f.index().revision();
+                    List<FileEntry> entries = f.index().changesSince(req.since(), limit);
+                    boolean more = entries.size() == limit;
+                    byte[] encoded = FolderMessages.encode(new FolderMessages.ChangesReply(entries, revision, more));
+                    while (encoded.length > PAGE_BYTES && entries.size() > 1) {
+                        entries = entries.subList(0, entries.size() / 2);
+                        encoded = FolderMessages.encode(new FolderMessages.ChangesReply(entries, revision, true));
+                    }
+                    r.respond(0, encoded);
+                }
+                case "folder.blocks" -> {
+                    FolderMessages.BlocksRequest req = FolderMessages.decode(body, FolderMessages.BlocksRequest.class);
+                    Folder f = memberFolder(req.libraryId(), link);
+                    String at = f == null ? null : holderOf(f, req.path(), req.blocksHash());
+                    Optional<BlockList> bl = at == null ? Optional.empty() : f.index().blocks(at);
+                    if (bl.isEmpty()) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content"));
+                        return;
+                    }
+                    r.stream(new byte[0], new ByteArrayInputStream(bl.get().encoded()));
+                }
+                case "folder.range" -> {
+                    FolderMessages.RangeRequest req = FolderMessages.decode(body, FolderMessages.RangeRequest.class);
+                    Folder f = memberFolder(req.libraryId(), link);
+                    String at = f == null ? null : holderOf(f, req.path(), req.blocksHash());
+                    FileEntry e = at == null ? null : f.index().get(at).orElse(null);
+                    if (e == null || req.offset() < 0 || req.length() <= 0 || req.length() > MAX_RANGE
+                            || req.offset() + req.length() > e.size()) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content or range"));
+                        return;
+                    }
+                    // Not verified here: the requester checks every block, and asks block by block if this file changed.
+                    try (var ch = java.nio.channels.FileChannel.open(PathRules.resolveSafely(f.root(), at),
+                            java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                        ch.position(req.offset());
+                        InputStream in = new RangeStream(java.nio.channels.Channels.newInputStream(ch), req.length());
+                        r.stream(new byte[0], in);
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content"));
+                    }
+                }
+                case "folder.block" -> {
+                    FolderMessages.BlockRequest req = FolderMessages.decode(body, FolderMessages.BlockRequest.class);
+                    Folder f = memberFolder(req.libraryId(), link);
+                    byte[] data = f == null || req.hash() == null || req.hash().length != 32 ? null : readBlock(f, req.hash(), req.size());
+                    if (data == null) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such block"));
+                        return;
+                    }
+                    r.respond(0, data);
+                }
+                default -> r.respond(ErrorCode.NOT_FOUND.code(), utf8("no method " + method));
+            }
+        } catch (FolderMessages.BadRequest e) {
+            r.respond(ErrorCode.PROTOCOL.code(), utf8(e.getMessage()));
+        }
+    }
+
+    /** The path holding this content: {@code path} if it still does, else any live path with it (a conflict copy's original). */
+    private static String holderOf(Folder f, String path, byte[] blocksHash) throws IOException {
+        if (blocksHash == null || blocksHash.length != 32) {
+            return null;
+        }
+        if (path != null && PathRules.problem(path) == null) {
+            FileEntry e = f.index().get(path).orElse(null);
+            if (e != null && e.live() && Arrays.equals(e.blocksHash(), blocksHash) && f.index().blocks(path).isPresent()) {
+                return path;
+            }
+        }
+        for (FileEntry same : f.index().withContent(blocksHash)) {
+            if (f.index().blocks(same.path()).isPresent()) {
+                return same.path();
+            }
+        }
+        return null;
+    }
+
+    private byte[] readBlock(Folder f, byte[] hash, int size) throws IOException {
+        if (size <= 0 || size > dev.ferry.chunk.FastCdc.PROTOCOL_MAX) {
+            return null;
+        }
+        long key = java.nio.ByteBuffer.wrap(hash).getLong();
+        for (FolderIndex.BlockAt at : f.index().findBlock(key)) {
+            if (at.size() != size) {
+                continue;
+            }
+            try (var ch = java.nio.channels.FileChannel.open(PathRules.resolveSafely(f.root(), at.path()),
+                    java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(size);
+                while (buf.hasRemaining() && ch.read(buf, at.offset() + buf.position()) >= 0) {
+                    // read until full or end of file
+                }
+                if (!buf.hasRemaining() && Arrays.equals(BlockList.sha256().digest(buf.array()), hash)) {
+                    return buf.array();
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                // changed or gone since it was indexed: try the next place; the scanner will catch up
+            }
+        }
+        return null;
+    }
+
+    private Folder memberFolder(String libraryId, PeerLink link) throws IOException {
+        if (libraryId == null || !libraries.isMember(libraryId, link.remoteId().toString())) {
+            return null;
+        }
+        return folders.apply(libraryId);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
