@@ -42,10 +42,7 @@ import org.slf4j.LoggerFactory;
 final class Applier {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     static final String TEMP_PREFIX = ".ferry-tmp-";
-    private static final int IN_FLIGHT = 32;
     static final int PARALLEL_FILES = 8;
-    private static final long RUN_BYTES = 8L << 20;
-    private static final int RUNS_IN_FLIGHT = 4;
 
     /** Reaching blocks and block lists on members. */
     interface Remote {
@@ -63,6 +60,7 @@ final class Applier {
     private final Remote remote;
     private final FolderEvents events;
     private final Map<String, Transfer> transfers = new ConcurrentHashMap<>();
+    private final BlockFetcher fetcher;
     /**
      * Files a peer's delete just moved into the version store, by content: when the same content reappears under
      * another name (a rename or move whose delete arrived first), it is moved back out instead of fetched.
@@ -79,6 +77,7 @@ final class Applier {
         this.index = folder.index();
         this.remote = remote;
         this.events = events;
+        this.fetcher = new BlockFetcher(folder.id(), remote);
     }
 
     List<Transfer> transfers() {
@@ -457,7 +456,7 @@ final class Applier {
                 }
             }
             long t0 = System.nanoTime();
-            fetchRuns(out, missing, t, e, sources);
+            fetcher.fetch(out, missing, t, e, sources);
             long t1 = System.nanoTime();
             out.truncate(blocks.totalSize());
             out.force(true);
@@ -488,134 +487,6 @@ final class Applier {
             }
         }
         return null;
-    }
-
-    /**
-     * Fetches runs of consecutive missing blocks as byte ranges ({@code folder.range}, up to {@value #RUN_BYTES}
-     * bytes each, {@value #RUNS_IN_FLIGHT} at once): one request per run instead of one per block, and the sender
-     * does not hash. Every block cut from a range is verified; a run that fails (the sender's file changed, a
-     * corrupt block, a lost link) is fetched again block by block, by hash, from any member.
-     */
-    private void fetchRuns(FileChannel out, List<BlockList.Block> missing, Transfer t, FileEntry e, List<String> sources)
-            throws IOException {
-        if (missing.isEmpty()) {
-            return;
-        }
-        List<List<BlockList.Block>> runs = new ArrayList<>();
-        List<BlockList.Block> run = new ArrayList<>();
-        long runBytes = 0;
-        for (BlockList.Block b : missing) {
-            boolean contiguous = !run.isEmpty() && run.get(run.size() - 1).offset() + run.get(run.size() - 1).size() == b.offset();
-            if (!run.isEmpty() && (!contiguous || runBytes + b.size() > RUN_BYTES)) {
-                runs.add(run);
-                run = new ArrayList<>();
-                runBytes = 0;
-            }
-            run.add(b);
-            runBytes += b.size();
-        }
-        runs.add(run);
-        List<BlockList.Block> retry = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(RUNS_IN_FLIGHT);
-        List<Thread> threads = new ArrayList<>();
-        int attempt = 0;
-        for (List<BlockList.Block> r : runs) {
-            slots.acquireUninterruptibly();
-            int a = attempt++;
-            threads.add(Thread.ofVirtual().name("range-" + t.path()).start(() -> {
-                try {
-                    fetchRun(out, r, t, e, sources, a, retry);
-                } finally {
-                    slots.release();
-                }
-            }));
-        }
-        for (Thread th : threads) {
-            try {
-                th.join();
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
-        }
-        if (!retry.isEmpty()) {
-            List<BlockList.Block> sorted = new ArrayList<>(retry);
-            sorted.sort(java.util.Comparator.comparingLong(BlockList.Block::offset));
-            fetch(out, sorted, t, sources);
-        }
-    }
-
-    private void fetchRun(FileChannel out, List<BlockList.Block> run, Transfer t, FileEntry e, List<String> sources, int attempt,
-            List<BlockList.Block> retry) {
-        long start = run.get(0).offset();
-        BlockList.Block last = run.get(run.size() - 1);
-        int done = 0;
-        try (java.io.InputStream in = remote.range(folder.id(), e, start, last.offset() + last.size() - start, sources, attempt)) {
-            for (BlockList.Block b : run) {
-                byte[] data = new byte[b.size()];
-                // Straight into the block's array: readNBytes(int) would gather pieces and copy them again.
-                if (in.readNBytes(data, 0, data.length) != data.length || !matches(data, b.hash())) {
-                    break;
-                }
-                writeAt(out, b.offset(), data);
-                t.done().addAndGet(b.size());
-                t.fetched().addAndGet(b.size());
-                done++;
-            }
-        } catch (IOException | RuntimeException ex) {
-            log.debug("folder {}: range of {} failed ({}); fetching its blocks one by one", folder.id(), t.path(), ex.getMessage());
-        }
-        if (done < run.size()) {
-            retry.addAll(run.subList(done, run.size()));
-        }
-    }
-
-    /** Fetches blocks from members, {@value #IN_FLIGHT} at a time, each verified before it is written. */
-    private void fetch(FileChannel out, List<BlockList.Block> missing, Transfer t, List<String> sources) throws IOException {
-        List<CompletableFuture<Void>> window = new ArrayList<>();
-        for (BlockList.Block b : missing) {
-            while (window.size() >= IN_FLIGHT) {
-                await(window.remove(0));
-            }
-            window.add(fetchOne(out, b, t, sources, 0));
-        }
-        for (CompletableFuture<Void> f : window) {
-            await(f);
-        }
-    }
-
-    private CompletableFuture<Void> fetchOne(FileChannel out, BlockList.Block b, Transfer t, List<String> sources, int attempt) {
-        return remote.block(folder.id(), b.hash(), b.size(), sources, attempt).thenCompose(data -> {
-            if (!matches(data, b.hash())) {
-                log.warn("folder {}: a peer sent a block of {} whose bytes do not match its hash; refetching", folder.id(), t.path());
-                if (attempt >= 3) {
-                    return CompletableFuture.failedFuture(new IOException("block at " + b.offset() + " of " + t.path()
-                            + " keeps arriving corrupt"));
-                }
-                return fetchOne(out, b, t, sources, attempt + 1);
-            }
-            try {
-                writeAt(out, b.offset(), data);
-            } catch (IOException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            t.done().addAndGet(b.size());
-            t.fetched().addAndGet(b.size());
-            return CompletableFuture.completedFuture(null);
-        });
-    }
-
-    private static void await(CompletableFuture<Void> f) throws IOException {
-        try {
-            f.get(120, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IOException("a block did not arrive within 120 s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        }
     }
 
     /**
@@ -740,7 +611,7 @@ final class Applier {
         return TEMP_PREFIX + keep + "-" + hex;
     }
 
-    private static boolean matches(byte[] data, byte[] hash) {
+    static boolean matches(byte[] data, byte[] hash) {
         return data != null && Arrays.equals(BlockList.sha256().digest(data), hash);
     }
 
@@ -762,7 +633,7 @@ final class Applier {
         }
     }
 
-    private static void writeAt(FileChannel ch, long offset, byte[] data) throws IOException {
+    static void writeAt(FileChannel ch, long offset, byte[] data) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(data);
         while (buf.hasRemaining()) {
             ch.write(buf, offset + buf.position());
