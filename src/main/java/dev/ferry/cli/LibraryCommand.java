@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
  * {@code ferry library ...}: libraries through the running daemon's sync API — create a folder library, invite,
  * join, and look at a folder's state, conflicts and kept versions.
  */
-@Command(name = "library", description = "Create, join and inspect libraries (folder libraries included).",
+@Command(name = "library", mixinStandardHelpOptions = true,
+        description = "Create, join and inspect libraries (folder libraries included).",
         subcommands = {LibraryCommand.AddFolder.class, LibraryCommand.Join.class, LibraryCommand.ListLibraries.class,
                 LibraryCommand.Show.class, LibraryCommand.Invite.class, LibraryCommand.Conflicts.class,
                 LibraryCommand.Versions.class, LibraryCommand.Restore.class, LibraryCommand.Rescan.class})
