@@ -37,17 +37,18 @@ class TamperedBlocksTest {
             Files.write(file, original);
             Trees.await("a indexed data.bin", 20_000, () -> a.sync().get("/libraries/" + id).data().path("files").asLong() == 1);
             Thread.sleep(300);
-            // Alter the bytes behind a's index: same size, same modification time, so a keeps announcing the original.
+            // Alter the bytes behind a's index: through a hard link outside the folder (so a's watcher hears nothing),
+            // same size, same modification time, so a keeps announcing the original content.
+            Path alias = dir.resolve("alias.bin");
+            Files.createLink(alias, file);
             FileTime mtime = Files.getLastModifiedTime(file);
             byte[] altered = new byte[4096];
             java.util.Arrays.fill(altered, (byte) 0x5a);
-            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            try (RandomAccessFile raf = new RandomAccessFile(alias.toFile(), "rw")) {
                 raf.seek(1_000_000);
                 raf.write(altered);
             }
-            Files.setLastModifiedTime(file, mtime);
-            a.daemon.peering().engine().folders().folder(id).changed("data.bin"); // a rescan finds nothing to hash
-            Thread.sleep(300);
+            Files.setLastModifiedTime(alias, mtime);
 
             try (TestNode b = Trees.node(dir.resolve("b"))) {
                 Trees.join(b, Trees.invite(a, id), rb);
@@ -66,8 +67,11 @@ class TamperedBlocksTest {
                     }
                 }
                 // The member's file is put right again: b takes the announced content, verified.
-                Files.write(file, original);
-                Files.setLastModifiedTime(file, mtime);
+                try (RandomAccessFile raf = new RandomAccessFile(alias.toFile(), "rw")) {
+                    raf.seek(1_000_000);
+                    raf.write(original, 1_000_000, 4096);
+                }
+                Files.setLastModifiedTime(alias, mtime);
                 Trees.await("b has the verified content", 60_000, () -> Files.exists(rb.resolve("data.bin")));
                 assertArrayEquals(original, Files.readAllBytes(rb.resolve("data.bin")));
                 Trees.await("b has nothing left to fetch", 20_000,
