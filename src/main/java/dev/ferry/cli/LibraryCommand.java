@@ -28,6 +28,19 @@ final class LibraryCommand {
         return SyncClient.connect(options.load());
     }
 
+    /** A subcommand about one library: the node's configuration and the library id as the first parameter. */
+    abstract static class OnLibrary implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Parameters(index = "0", paramLabel = "LIBRARY")
+        String id;
+
+        SyncClient client() throws IOException {
+            return LibraryCommand.client(options);
+        }
+    }
+
     static void print(JsonNode n) throws IOException {
         System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n));
     }
@@ -94,50 +107,32 @@ final class LibraryCommand {
     }
 
     @Command(name = "show", description = "A library's state: counts, what is needed from whom, transfers, errors.")
-    static final class Show implements Callable<Integer> {
-        @Mixin
-        ConfigOptions options;
-
-        @Parameters(index = "0", paramLabel = "LIBRARY")
-        String id;
-
+    static final class Show extends OnLibrary {
         @Override
         public Integer call() throws IOException {
-            print(client(options).get("/libraries/" + id));
+            print(client().get("/libraries/" + id));
             return 0;
         }
     }
 
     @Command(name = "invite", description = "Print a ticket inviting another node to the library.")
-    static final class Invite implements Callable<Integer> {
-        @Mixin
-        ConfigOptions options;
-
-        @Parameters(index = "0", paramLabel = "LIBRARY")
-        String id;
-
+    static final class Invite extends OnLibrary {
         @Option(names = "--expires-in", paramLabel = "SECONDS", description = "The ticket expires after this many seconds.")
         Long expires;
 
         @Override
         public Integer call() throws IOException {
             String body = expires == null ? "{}" : "{\"expires_in_secs\": " + expires + "}";
-            System.out.println(client(options).post("/libraries/" + id + "/invite", body).path("ticket").asText());
+            System.out.println(client().post("/libraries/" + id + "/invite", body).path("ticket").asText());
             return 0;
         }
     }
 
     @Command(name = "conflicts", description = "List a folder library's conflict copies.")
-    static final class Conflicts implements Callable<Integer> {
-        @Mixin
-        ConfigOptions options;
-
-        @Parameters(index = "0", paramLabel = "LIBRARY")
-        String id;
-
+    static final class Conflicts extends OnLibrary {
         @Override
         public Integer call() throws IOException {
-            for (JsonNode c : client(options).get("/libraries/" + id + "/conflicts")) {
+            for (JsonNode c : client().get("/libraries/" + id + "/conflicts")) {
                 System.out.println(c.path("path").asText() + "  (conflict copy of " + c.path("original").asText() + ")");
             }
             return 0;
@@ -145,20 +140,14 @@ final class LibraryCommand {
     }
 
     @Command(name = "versions", description = "List the versions a folder library keeps of replaced and deleted files.")
-    static final class Versions implements Callable<Integer> {
-        @Mixin
-        ConfigOptions options;
-
-        @Parameters(index = "0", paramLabel = "LIBRARY")
-        String id;
-
+    static final class Versions extends OnLibrary {
         @Option(names = "--path", description = "Only versions of this path (relative to the folder).")
         String path;
 
         @Override
         public Integer call() throws IOException {
             String q = path == null ? "" : "?path=" + java.net.URLEncoder.encode(path, java.nio.charset.StandardCharsets.UTF_8);
-            for (JsonNode v : client(options).get("/libraries/" + id + "/versions" + q)) {
+            for (JsonNode v : client().get("/libraries/" + id + "/versions" + q)) {
                 System.out.printf("%s  %s  %d bytes%n", v.path("version").asText(),
                         java.time.Instant.ofEpochMilli(v.path("replaced_at").asLong()), v.path("size").asLong());
             }
@@ -167,36 +156,24 @@ final class LibraryCommand {
     }
 
     @Command(name = "restore", description = "Put a kept version back in place (it then syncs like any edit).")
-    static final class Restore implements Callable<Integer> {
-        @Mixin
-        ConfigOptions options;
-
-        @Parameters(index = "0", paramLabel = "LIBRARY")
-        String id;
-
+    static final class Restore extends OnLibrary {
         @Parameters(index = "1", paramLabel = "VERSION", description = "A name printed by 'ferry library versions'.")
         String version;
 
         @Override
         public Integer call() throws IOException {
             ObjectNode body = Json.MAPPER.createObjectNode().put("version", version);
-            JsonNode r = client(options).post("/libraries/" + id + "/versions/restore", body.toString());
+            JsonNode r = client().post("/libraries/" + id + "/versions/restore", body.toString());
             System.out.println("restored " + r.path("path").asText() + " from " + version);
             return 0;
         }
     }
 
     @Command(name = "rescan", description = "Ask for a full rescan of a folder library now.")
-    static final class Rescan implements Callable<Integer> {
-        @Mixin
-        ConfigOptions options;
-
-        @Parameters(index = "0", paramLabel = "LIBRARY")
-        String id;
-
+    static final class Rescan extends OnLibrary {
         @Override
         public Integer call() throws IOException {
-            client(options).post("/libraries/" + id + "/rescan", "{}");
+            client().post("/libraries/" + id + "/rescan", "{}");
             System.out.println("rescan requested");
             return 0;
         }

@@ -40,6 +40,8 @@ final class Folder implements AutoCloseable {
     private TreeWatcher watcher;
     private volatile IgnoreRules ignore;
     private volatile long ignoreStamp = Long.MIN_VALUE;
+    private volatile boolean ignoreStale = true;
+    private static final String IGNORE_FILE = ".ferryignore";
     private volatile String error;
     private volatile boolean scanning;
     private volatile boolean fullScanPending = true;
@@ -163,6 +165,7 @@ final class Folder implements AutoCloseable {
             }
         }
         scanning = true;
+        ignoreStale = true;
         long t0 = System.nanoTime();
         owner.events().publish("scan.started", id, null, Map.of());
         try {
@@ -189,6 +192,9 @@ final class Folder implements AutoCloseable {
     void changed(String rel) {
         if (rel.isEmpty() || rel.equals(".ferry") || rel.startsWith(".ferry/")) {
             return;
+        }
+        if (rel.equals(IGNORE_FILE)) {
+            ignoreStale = true;
         }
         synchronized (pending) {
             pending.add(rel);
@@ -231,8 +237,17 @@ final class Folder implements AutoCloseable {
         owner.announce(this);
     }
 
+    /**
+     * The folder's ignore rules. They are read again only after the watcher reported {@code .ferryignore} or a full
+     * scan began (which catches an edit made while nothing watched), not on every call: this is asked for every
+     * entry a member sends.
+     */
     IgnoreRules ignoreRules() throws IOException {
-        Path f = root.resolve(".ferryignore");
+        if (ignore != null && !ignoreStale) {
+            return ignore;
+        }
+        ignoreStale = false; // before reading: a change reported meanwhile makes the next call read again
+        Path f = root.resolve(IGNORE_FILE);
         long stamp = Files.exists(f) ? Files.getLastModifiedTime(f).toMillis() ^ Files.size(f) : -1;
         if (ignore == null || stamp != ignoreStamp) {
             boolean changed = ignore != null;

@@ -1,5 +1,6 @@
 package dev.ferry.folder;
 
+import dev.ferry.db.Sqlite;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -72,26 +73,15 @@ public final class FolderIndex implements AutoCloseable {
     private byte[] digest;
 
     public FolderIndex(Path file) throws IOException {
+        db = Sqlite.open(file, SCHEMA, "folder index");
         try {
-            db = DriverManager.getConnection("jdbc:sqlite:" + file);
-            try (Statement st = db.createStatement()) {
-                st.execute("PRAGMA journal_mode=WAL");
-                st.execute("PRAGMA synchronous=NORMAL");
-                for (String s : SCHEMA.split(";")) {
-                    if (!s.replaceAll("(?m)--.*$", "").isBlank()) {
-                        st.execute(s);
-                    }
-                }
-            }
-            db.setAutoCommit(false);
             viewDb = DriverManager.getConnection("jdbc:sqlite:" + file, readOnly());
-            revision = metaLong("revision");
-            byte[] d = meta("digest");
-            digest = d != null ? d : new byte[32];
-            db.commit();
         } catch (SQLException e) {
-            throw new IOException("cannot open the folder index " + file + ": " + e.getMessage(), e);
+            throw new IOException("cannot open the folder index " + file + " for reading: " + e.getMessage(), e);
         }
+        revision = read(() -> metaLong("revision"));
+        byte[] d = read(() -> meta("digest"));
+        digest = d != null ? d : new byte[32];
     }
 
     /**
@@ -685,39 +675,20 @@ public final class FolderIndex implements AutoCloseable {
         }
     }
 
-    @FunctionalInterface
-    private interface Sql<T> {
-        T run() throws SQLException;
+    private <T> T read(Sqlite.Work<T> body) throws IOException {
+        return Sqlite.read("folder index", body);
     }
 
-    private <T> T read(Sql<T> body) throws IOException {
-        try {
-            return body.run();
-        } catch (SQLException e) {
-            throw new IOException("folder index: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * One transaction. WAL with synchronous=NORMAL: a commit survives a killed process (the intent log's promise
-     * is about SIGKILL); a power cut may lose the last commits, never corrupt the index.
-     */
-    private <T> T tx(Sql<T> body) throws IOException {
+    /** One transaction (see {@link Sqlite}); the in-memory revision and digest go back with it when it fails. */
+    private <T> T tx(Sqlite.Work<T> body) throws IOException {
         long revBefore = revision;
         byte[] digestBefore = digest.clone();
         try {
-            T t = body.run();
-            db.commit();
-            return t;
-        } catch (SQLException e) {
+            return Sqlite.tx(db, "folder index", body);
+        } catch (IOException e) {
             revision = revBefore;
             digest = digestBefore;
-            try {
-                db.rollback();
-            } catch (SQLException ignored) {
-                // the connection is broken; the error below says why
-            }
-            throw new IOException("folder index: " + e.getMessage(), e);
+            throw e;
         }
     }
 

@@ -517,17 +517,7 @@ public final class FolderSync implements AutoCloseable {
         return Optional.of(new FolderView(f, a, f.index().counts(), f.index().needCount()));
     }
 
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @Override
     public void close() {

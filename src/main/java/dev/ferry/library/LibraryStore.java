@@ -1,5 +1,6 @@
 package dev.ferry.library;
 
+import dev.ferry.db.Sqlite;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -10,7 +11,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -69,22 +69,7 @@ public final class LibraryStore implements AutoCloseable {
     private final Connection db;
 
     public LibraryStore(Path file) throws IOException {
-        try {
-            db = DriverManager.getConnection("jdbc:sqlite:" + file);
-            try (Statement st = db.createStatement()) {
-                st.execute("PRAGMA journal_mode=WAL");
-                st.execute("PRAGMA synchronous=NORMAL");
-                for (String s : SCHEMA.split(";")) {
-                    if (!s.replaceAll("(?m)--.*$", "").isBlank()) {
-                        st.execute(s);
-                    }
-                }
-            }
-            db.setAutoCommit(false);
-            db.commit();
-        } catch (SQLException e) {
-            throw new IOException("cannot open the library database " + file + ": " + e.getMessage(), e);
-        }
+        db = Sqlite.open(file, SCHEMA, "library database");
     }
 
     // ---- libraries ------------------------------------------------------------------------------------
@@ -573,31 +558,12 @@ public final class LibraryStore implements AutoCloseable {
 
     // ---- plumbing -------------------------------------------------------------------------------------
 
-    private interface Work<T> {
-        T run() throws SQLException, IOException;
+    private <T> T tx(Sqlite.Work<T> work) throws IOException {
+        return Sqlite.tx(db, "library database", work);
     }
 
-    private <T> T tx(Work<T> work) throws IOException {
-        try {
-            T result = work.run();
-            db.commit();
-            return result;
-        } catch (SQLException | IOException | RuntimeException e) {
-            try {
-                db.rollback();
-            } catch (SQLException ignored) {
-                // the original failure is what matters
-            }
-            throw e instanceof IOException io ? io : new IOException("library database: " + e.getMessage(), e);
-        }
-    }
-
-    private <T> T read(Work<T> work) throws IOException {
-        try {
-            return work.run();
-        } catch (SQLException e) {
-            throw new IOException("library database: " + e.getMessage(), e);
-        }
+    private <T> T read(Sqlite.Work<T> work) throws IOException {
+        return Sqlite.read("library database", work);
     }
 
     private static byte[] stateHash(Entry e) {

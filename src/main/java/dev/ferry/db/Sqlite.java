@@ -1,0 +1,69 @@
+package dev.ferry.db;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * SQLite the way Ferry's state databases use it: WAL with synchronous=NORMAL (a commit survives a killed process;
+ * a power cut may lose the last commits, never corrupt the file), the schema applied at open, and autocommit off
+ * so that every change is one explicit transaction. Stateless.
+ */
+public final class Sqlite {
+    private Sqlite() {}
+
+    /** Database work; SQL and I/O failures are both reported as IOException naming the database. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run() throws SQLException, IOException;
+    }
+
+    /** Opens {@code file}, creating it with {@code schema} (statements separated by ';', '--' comments allowed). */
+    public static Connection open(Path file, String schema, String what) throws IOException {
+        try {
+            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement st = db.createStatement()) {
+                st.execute("PRAGMA journal_mode=WAL");
+                st.execute("PRAGMA synchronous=NORMAL");
+                for (String s : schema.split(";")) {
+                    if (!s.replaceAll("(?m)--.*$", "").isBlank()) {
+                        st.execute(s);
+                    }
+                }
+            }
+            db.setAutoCommit(false);
+            db.commit();
+            return db;
+        } catch (SQLException e) {
+            throw new IOException("cannot open the " + what + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code work} as one transaction: committed if it returns, rolled back if it throws. */
+    public static <T> T tx(Connection db, String what, Work<T> work) throws IOException {
+        try {
+            T result = work.run();
+            db.commit();
+            return result;
+        } catch (SQLException | IOException | RuntimeException e) {
+            try {
+                db.rollback();
+            } catch (SQLException ignored) {
+                // the connection is broken; the original failure says why
+            }
+            throw e instanceof IOException io ? io : new IOException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs reading {@code work}, reporting an SQL failure as an IOException naming the database. */
+    public static <T> T read(String what, Work<T> work) throws IOException {
+        try {
+            return work.run();
+        } catch (SQLException e) {
+            throw new IOException(what + ": " + e.getMessage(), e);
+        }
+    }
+}
