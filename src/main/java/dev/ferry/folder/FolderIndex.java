@@ -171,6 +171,18 @@ public final class FolderIndex implements AutoCloseable {
         });
     }
 
+    /** True if a block list is recorded for the path: without reading it (block lists of large files are big). */
+    public synchronized boolean hasBlocks(String path) throws IOException {
+        return read(() -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT blocks IS NOT NULL FROM files WHERE path = ?")) {
+                ps.setString(1, path);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && rs.getBoolean(1);
+                }
+            }
+        });
+    }
+
     /** The block list recorded for a path (a tombstone keeps the one it had). */
     public synchronized Optional<BlockList> blocks(String path) throws IOException {
         return read(() -> {

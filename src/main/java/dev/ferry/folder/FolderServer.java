@@ -110,12 +110,12 @@ final class FolderServer {
         }
         if (path != null && PathRules.problem(path) == null) {
             FileEntry e = f.index().get(path).orElse(null);
-            if (e != null && e.live() && Arrays.equals(e.blocksHash(), blocksHash) && f.index().blocks(path).isPresent()) {
+            if (e != null && e.live() && Arrays.equals(e.blocksHash(), blocksHash) && f.index().hasBlocks(path)) {
                 return path;
             }
         }
         for (FileEntry same : f.index().withContent(blocksHash)) {
-            if (f.index().blocks(same.path()).isPresent()) {
+            if (f.index().hasBlocks(same.path())) {
                 return same.path();
             }
         }
