@@ -53,6 +53,16 @@ final class BlockFetcher {
             runBytes += b.size();
         }
         runs.add(run);
+        WriteBehind flusher = new WriteBehind(out);
+        try {
+            fetchRuns(out, runs, t, e, sources, flusher);
+        } finally {
+            flusher.await();
+        }
+    }
+
+    private void fetchRuns(FileChannel out, List<List<BlockList.Block>> runs, Transfer t, FileEntry e, List<String> sources,
+            WriteBehind flusher) throws IOException {
         List<BlockList.Block> retry = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(RUNS_IN_FLIGHT);
         List<Thread> threads = new ArrayList<>();
@@ -62,7 +72,7 @@ final class BlockFetcher {
             int a = attempt++;
             threads.add(Thread.ofVirtual().name("range-" + t.path()).start(() -> {
                 try {
-                    fetchRun(out, r, t, e, sources, a, retry);
+                    fetchRun(out, r, t, e, sources, a, retry, flusher);
                 } finally {
                     slots.release();
                 }
@@ -84,7 +94,7 @@ final class BlockFetcher {
     }
 
     private void fetchRun(FileChannel out, List<BlockList.Block> run, Transfer t, FileEntry e, List<String> sources, int attempt,
-            List<BlockList.Block> retry) {
+            List<BlockList.Block> retry, WriteBehind flusher) {
         long start = run.get(0).offset();
         BlockList.Block last = run.get(run.size() - 1);
         int done = 0;
@@ -96,6 +106,7 @@ final class BlockFetcher {
                     break;
                 }
                 Applier.writeAt(out, b.offset(), data);
+                flusher.wrote(b.size());
                 t.done().addAndGet(b.size());
                 t.fetched().addAndGet(b.size());
                 done++;

@@ -2,6 +2,7 @@ package dev.ferry.folder;
 
 import dev.ferry.chunk.Chunk;
 import dev.ferry.chunk.FastCdc;
+import dev.ferry.chunk.ParallelChunker;
 import dev.ferry.scan.IgnoreRules;
 import dev.ferry.scan.PathRules;
 import java.io.IOException;
@@ -41,6 +42,8 @@ final class Scanner {
     private static final int BATCH = 256;
     private static final int HASH_ATTEMPTS = 3;
     private static final long SMALL_FILE = 1 << 20;
+    /** From this size on, a file is chunked by {@link ParallelChunker}; below it its buffers would cost more than it saves. */
+    private static final long PARALLEL_FILE = 16 << 20;
     private static final long PROGRESS_NS = 1_000_000_000L;
     private static final long ABANDONED_MS = 24L * 3600 * 1000;
     private static final int WALKERS = 2;
@@ -49,6 +52,7 @@ final class Scanner {
     private final FolderIndex index;
     private final ExecutorService pool;
     private final FastCdc cdc = FastCdc.protocol();
+    private final ParallelChunker parallelChunker = new ParallelChunker(cdc);
 
     Scanner(Folder folder, ExecutorService pool) {
         this.folder = folder;
@@ -477,6 +481,12 @@ final class Scanner {
             // One read into a buffer of the file's size: no 256 KiB stream buffer per small file.
             byte[] all = Files.readAllBytes(p);
             return BlockList.of(cdc.chunks(all));
+        }
+        if (size >= PARALLEL_FILE) {
+            // Cut on this thread, hash on all CPUs: a large file is the one a person waits for.
+            try (InputStream in = Files.newInputStream(p)) {
+                return BlockList.of(parallelChunker.chunks(in));
+            }
         }
         BlockList.Builder b = new BlockList.Builder();
         try (InputStream in = Files.newInputStream(p)) {

@@ -1,0 +1,75 @@
+package dev.ferry.chunk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The parallel chunker must give exactly the chunks (offsets, lengths, hashes) of the sequential one. */
+class ParallelChunkerTest {
+    private final FastCdc cdc = FastCdc.protocol();
+    private final ParallelChunker parallel = new ParallelChunker(cdc);
+
+    @Test
+    void agreesWithTheSequentialChunkerAtSegmentEdgesAndRandomSizes() throws IOException {
+        Random random = new Random(TestData.seed("agreesWithTheSequentialChunkerAtSegmentEdgesAndRandomSizes"));
+        int seg = ParallelChunker.SEGMENT;
+        int max = cdc.maxSize();
+        int[] sizes = {0, 1, cdc.minSize(), max - 1, max, max + 1, seg - 1, seg, seg + 1, seg + max - 1, seg + max,
+                seg + max + 1, 3 * seg, 3 * seg + 7, ParallelChunker.BUFFERS * (seg + max) + 12_345,
+                random.nextInt(5 * seg), random.nextInt(5 * seg)};
+        for (int size : sizes) {
+            byte[] data = TestData.randomBytes(random, size);
+            assertSame(data, new ByteArrayInputStream(data), "random bytes, size " + size);
+        }
+    }
+
+    @Test
+    void agreesOnLowEntropyInputWhereEveryChunkHasTheMaximumSize() throws IOException {
+        byte[] zeros = new byte[2 * ParallelChunker.SEGMENT + 3 * cdc.maxSize() + 5];
+        assertSame(zeros, new ByteArrayInputStream(zeros), "zeros");
+    }
+
+    @Test
+    void agreesWhenTheStreamDeliversOddShortReads() throws IOException {
+        Random random = new Random(TestData.seed("agreesWhenTheStreamDeliversOddShortReads"));
+        byte[] data = TestData.randomBytes(random, 2 * ParallelChunker.SEGMENT + random.nextInt(1 << 20));
+        InputStream trickle = new FilterInputStream(new ByteArrayInputStream(data)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return super.read(b, off, Math.min(len, 1 + random.nextInt(100_000)));
+            }
+        };
+        assertSame(data, trickle, "short reads");
+    }
+
+    @Test
+    void aReadFailureIsReported() {
+        InputStream failing = new InputStream() {
+            private int left = ParallelChunker.SEGMENT + 10;
+
+            @Override
+            public int read() throws IOException {
+                if (left-- <= 0) {
+                    throw new IOException("disk went away");
+                }
+                return 7;
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> parallel.chunks(failing));
+        assertEquals("disk went away", e.getMessage());
+    }
+
+    private void assertSame(byte[] data, InputStream in, String what) throws IOException {
+        List<Chunk> expected = cdc.chunks(data);
+        List<Chunk> got = parallel.chunks(in);
+        assertEquals(expected.size(), got.size(), what + ": number of chunks");
+        assertEquals(expected, got, what);
+    }
+}
