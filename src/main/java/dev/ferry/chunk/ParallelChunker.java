@@ -3,7 +3,9 @@ package dev.ferry.chunk;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -11,23 +13,29 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The chunks of a large input, the same as {@link FastCdc#chunks(InputStream)} gives, computed faster: the
- * caller's thread reads and finds the cut points while a pool of one thread per CPU computes the SHA-256 of
- * the chunks already cut. Finding cuts costs about two thirds of what hashing does, so on two or more CPUs a
- * 1 GiB file is chunked in roughly the time its hashing alone takes, and a cold read overlaps with both.
+ * The chunks of a large input, exactly as {@link FastCdc#chunks(InputStream)} gives them, computed on every
+ * CPU: the caller's thread only reads, while a pool of one thread per CPU finds cut points and hashes chunks.
  *
- * <p>The input is read in segments of {@value #SEGMENT} bytes. A segment's chunks are hashed straight from its
- * buffer, so a buffer is reused only after every hash of its chunks is done; {@value #BUFFERS} buffers rotate,
- * which bounds memory at about {@code BUFFERS * (SEGMENT + maxSize)} bytes per call. Thread-safe: each call
- * has its own buffers; the hashing pool is shared and its tasks never wait on anything.
+ * <p>Finding cut points is sequential by nature (each chunk starts where the last one ended), so it is done
+ * speculatively, as content-defined chunking allows. The input is read in segments of {@value #SEGMENT}
+ * bytes; each segment is cut on the pool as if a chunk began at its first byte. The true chunk boundary
+ * that crosses into a segment rarely starts there, but a cut depends only on the bytes after its chunk's
+ * start, so as soon as the true sequence of cuts lands on a speculative cut, the two agree from then on.
+ * Resolving a segment therefore cuts a few chunks on the caller's thread until that happens (the whole
+ * segment only for input without content-defined cuts, such as zeros), then takes the speculative cuts.
+ *
+ * <p>Each segment's buffer also holds the first {@code maxSize} bytes of the next segment, so every cut sees
+ * the window it would see on the whole input. A buffer is reused only after every hash of its chunks is done;
+ * {@value #BUFFERS} buffers rotate, which bounds memory at about {@code BUFFERS * (SEGMENT + maxSize)} bytes
+ * per call. Thread-safe: each call has its own buffers; the pool is shared and its tasks never wait.
  */
 public final class ParallelChunker {
     static final int SEGMENT = 4 << 20;
-    static final int BUFFERS = 3;
+    static final int BUFFERS = 4;
 
-    private static final ExecutorService HASHERS = Executors.newFixedThreadPool(
+    private static final ExecutorService POOL = Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-                Thread t = new Thread(r, "chunk-sha256");
+                Thread t = new Thread(r, "chunk-cut-sha256");
                 t.setDaemon(true);
                 return t;
             });
@@ -39,47 +47,64 @@ public final class ParallelChunker {
         this.cdc = cdc;
     }
 
+    /** One segment of the input: its bytes, then (once the next segment is read) the next maxSize bytes. */
+    private static final class Segment {
+        final byte[] buf;
+        long start;
+        int filled;
+        CompletableFuture<int[]> speculativeEnds;
+        List<CompletableFuture<Chunk>> hashes = List.of();
+
+        Segment(int size) {
+            this.buf = new byte[size];
+        }
+
+        /** Chunks starting before this local position belong to this segment; later ones to the next. */
+        int limit() {
+            return Math.min(SEGMENT, filled);
+        }
+    }
+
     /** Every chunk of {@code in}, in order. Reads the stream to its end; does not close it. */
     public List<Chunk> chunks(InputStream in) throws IOException {
         int max = cdc.maxSize();
-        byte[][] buffers = new byte[BUFFERS][SEGMENT + max];
-        List<List<CompletableFuture<Chunk>>> pendingPerBuffer = new ArrayList<>();
-        for (int i = 0; i < BUFFERS; i++) {
-            pendingPerBuffer.add(List.of());
-        }
+        Segment[] ring = new Segment[BUFFERS];
+        ArrayDeque<Segment> unresolved = new ArrayDeque<>();
         List<CompletableFuture<Chunk>> all = new ArrayList<>();
-        long offset = 0;
-        int carried = 0;
-        byte[] previous = null;
-        int previousEnd = 0;
-        boolean eof = false;
-        for (int turn = 0; !eof || carried > 0; turn++) {
+        long[] nextChunkStart = {0};
+        Segment previous = null;
+        long readSoFar = 0;
+        for (int turn = 0; ; turn++) {
             int slot = turn % BUFFERS;
-            awaitAll(pendingPerBuffer.get(slot)); // this buffer's chunks must be hashed before it is overwritten
-            byte[] buf = buffers[slot];
-            if (carried > 0) {
-                System.arraycopy(previous, previousEnd - carried, buf, 0, carried);
+            if (ring[slot] == null) {
+                ring[slot] = new Segment(SEGMENT + max);
             }
-            int filled = carried;
-            while (!eof && filled < buf.length) {
-                int got = in.readNBytes(buf, filled, buf.length - filled);
-                filled += got;
-                eof = filled < buf.length;
+            Segment seg = ring[slot];
+            awaitAll(seg.hashes); // resolved turns ago; its chunks must be hashed before the buffer is overwritten
+            seg.start = readSoFar;
+            seg.filled = in.readNBytes(seg.buf, 0, SEGMENT);
+            seg.hashes = List.of();
+            readSoFar += seg.filled;
+            boolean eof = seg.filled < SEGMENT;
+            if (previous != null) {
+                int overlap = Math.min(max, seg.filled);
+                System.arraycopy(seg.buf, 0, previous.buf, SEGMENT, overlap);
+                previous.filled = SEGMENT + overlap;
+                submitSpeculation(previous);
+                unresolved.add(previous);
             }
-            // Cut while a whole window of maxSize bytes is there (or the input has ended): the cut needs it.
-            List<CompletableFuture<Chunk>> pending = new ArrayList<>();
-            int pos = 0;
-            while (pos < filled && (eof || filled - pos >= max)) {
-                int end = cdc.cut(buf, pos, filled - pos);
-                pending.add(hash(buf, pos, end - pos, offset));
-                offset += end - pos;
-                pos = end;
+            while (unresolved.size() > 1) {
+                resolve(unresolved.poll(), nextChunkStart, all);
             }
-            pendingPerBuffer.set(slot, pending);
-            all.addAll(pending);
-            carried = filled - pos;
-            previous = buf;
-            previousEnd = filled;
+            if (eof) {
+                submitSpeculation(seg);
+                unresolved.add(seg);
+                while (!unresolved.isEmpty()) {
+                    resolve(unresolved.poll(), nextChunkStart, all);
+                }
+                break;
+            }
+            previous = seg;
         }
         List<Chunk> chunks = new ArrayList<>(all.size());
         for (CompletableFuture<Chunk> f : all) {
@@ -88,12 +113,61 @@ public final class ParallelChunker {
         return chunks;
     }
 
-    private static CompletableFuture<Chunk> hash(byte[] buf, int from, int length, long offset) {
+    private void submitSpeculation(Segment seg) {
+        byte[] buf = seg.buf;
+        int filled = seg.filled;
+        int limit = seg.limit();
+        seg.speculativeEnds = CompletableFuture.supplyAsync(() -> {
+            int[] ends = new int[limit / cdc.avgSize() * 2 + 16];
+            int n = 0;
+            for (int pos = 0; pos < limit; ) {
+                pos = cdc.cut(buf, pos, filled - pos);
+                if (n == ends.length) {
+                    ends = Arrays.copyOf(ends, n * 2);
+                }
+                ends[n++] = pos;
+            }
+            return Arrays.copyOf(ends, n);
+        }, POOL);
+    }
+
+    /** Finds the segment's true chunks from where the previous segment's last chunk ended, and hashes them. */
+    private void resolve(Segment seg, long[] nextChunkStart, List<CompletableFuture<Chunk>> all) throws IOException {
+        int[] speculative = join(seg.speculativeEnds);
+        int pos = (int) (nextChunkStart[0] - seg.start);
+        int limit = seg.limit();
+        List<CompletableFuture<Chunk>> hashes = new ArrayList<>();
+        // Cut here until the true sequence meets a speculative chunk start (at once when pos is 0), then follow it.
+        int next = pos == 0 ? 0 : indexAfter(speculative, pos);
+        while (next < 0 && pos < limit) {
+            int end = cdc.cut(seg.buf, pos, seg.filled - pos);
+            hashes.add(hash(seg, pos, end));
+            pos = end;
+            next = indexAfter(speculative, pos);
+        }
+        for (int i = Math.max(next, 0); next >= 0 && i < speculative.length && pos < limit; i++) {
+            hashes.add(hash(seg, pos, speculative[i]));
+            pos = speculative[i];
+        }
+        nextChunkStart[0] = seg.start + pos;
+        seg.hashes = hashes;
+        all.addAll(hashes);
+    }
+
+    /** The index of the speculative chunk that starts at {@code pos}, or -1 if none does. */
+    private static int indexAfter(int[] ends, int pos) {
+        int i = Arrays.binarySearch(ends, pos);
+        return i >= 0 ? i + 1 : -1;
+    }
+
+    private static CompletableFuture<Chunk> hash(Segment seg, int from, int to) {
+        byte[] buf = seg.buf;
+        long offset = seg.start + from;
         return CompletableFuture.supplyAsync(() -> {
             MessageDigest sha = DIGESTS.get();
-            sha.update(buf, from, length);
-            return new Chunk(offset, length, sha.digest());
-        }, HASHERS);
+            sha.update(buf, from, to - from);
+            return new Chunk(offset, to - from, sha.digest());
+        }, POOL);
     }
 
     private static void awaitAll(List<CompletableFuture<Chunk>> futures) throws IOException {
@@ -102,14 +176,14 @@ public final class ParallelChunker {
         }
     }
 
-    private static Chunk join(CompletableFuture<Chunk> f) throws IOException {
+    private static <T> T join(CompletableFuture<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while chunks were hashed");
+            throw new java.io.InterruptedIOException("interrupted while chunks were cut and hashed");
         } catch (ExecutionException e) {
-            throw new IOException("hashing a chunk failed: " + e.getCause(), e.getCause());
+            throw new IOException("chunking failed: " + e.getCause(), e.getCause());
         }
     }
 }

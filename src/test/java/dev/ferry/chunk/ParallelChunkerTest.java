@@ -37,6 +37,28 @@ class ParallelChunkerTest {
     }
 
     @Test
+    void agreesOnMixedInputWhereSpeculativeCutsMeetTheTrueOnesLateOrNever() throws IOException {
+        Random random = new Random(TestData.seed("agreesOnMixedInputWhereSpeculativeCutsMeetTheTrueOnesLateOrNever"));
+        int seg = ParallelChunker.SEGMENT;
+        byte[] data = TestData.randomBytes(random, 6 * seg + random.nextInt(seg));
+        // Runs of zeros across segment starts (no content-defined cut inside), and one whole segment of them.
+        for (int k = 1; k < 6; k++) {
+            int from = k * seg - random.nextInt(3 * cdc.maxSize());
+            java.util.Arrays.fill(data, from, Math.min(data.length, from + random.nextInt(4 * cdc.maxSize())), (byte) 0);
+        }
+        java.util.Arrays.fill(data, 3 * seg, 4 * seg, (byte) 0);
+        assertSame(data, new ByteArrayInputStream(data), "mixed");
+    }
+
+    @Test
+    void agreesWithOtherChunkSizes() throws IOException {
+        Random random = new Random(TestData.seed("agreesWithOtherChunkSizes"));
+        FastCdc small = new FastCdc(2047, 4096, 8192);
+        byte[] data = TestData.randomBytes(random, 2 * ParallelChunker.SEGMENT + random.nextInt(1 << 20));
+        assertEquals(small.chunks(data), new ParallelChunker(small).chunks(new ByteArrayInputStream(data)));
+    }
+
+    @Test
     void agreesWhenTheStreamDeliversOddShortReads() throws IOException {
         Random random = new Random(TestData.seed("agreesWhenTheStreamDeliversOddShortReads"));
         byte[] data = TestData.randomBytes(random, 2 * ParallelChunker.SEGMENT + random.nextInt(1 << 20));
