@@ -2,8 +2,10 @@
  * Content-defined chunking: splits a file's bytes into blocks whose boundaries depend on the content, so that
  * inserting or deleting bytes changes only the blocks around the edit. {@link dev.ferry.chunk.FastCdc} (the
  * FastCDC 2020 algorithm with the sizes of the protocol, {@code docs/protocol.md}, "Content-defined chunking
- * (FastCDC)") and {@link dev.ferry.chunk.Chunk} (offset, length, SHA-256) are the whole public face: call
- * {@code FastCdc.protocol().chunks(in)} to stream a file's blocks with a buffer of 256 KiB, or
+ * (FastCDC)"), {@link dev.ferry.chunk.ParallelChunker} (the same chunks of a large input, cut and hashed on
+ * every CPU) and {@link dev.ferry.chunk.Chunk} (offset, length, SHA-256) are the whole public face: call
+ * {@code FastCdc.protocol().chunks(in)} to stream a file's blocks with a buffer of 256 KiB,
+ * {@code new ParallelChunker(FastCdc.protocol()).chunks(in)} for a large file, or
  * {@code chunks(bytes)} / {@code cut(...)} on memory. This package reads only the stream it is given, keeps no
  * state between inputs and knows nothing of files, libraries, peers or the store. Its boundaries are part of
  * the protocol: the tables, masks, sizes and cut rule must never change within a protocol major version.
