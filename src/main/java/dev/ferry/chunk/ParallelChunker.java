@@ -71,7 +71,7 @@ public final class ParallelChunker {
         Segment[] ring = new Segment[BUFFERS];
         ArrayDeque<Segment> unresolved = new ArrayDeque<>();
         List<CompletableFuture<Chunk>> all = new ArrayList<>();
-        long[] nextChunkStart = {0};
+        long nextChunkStart = 0;
         Segment previous = null;
         long readSoFar = 0;
         for (int turn = 0; ; turn++) {
@@ -94,13 +94,13 @@ public final class ParallelChunker {
                 unresolved.add(previous);
             }
             while (unresolved.size() > 1) {
-                resolve(unresolved.poll(), nextChunkStart, all);
+                nextChunkStart = resolve(unresolved.poll(), nextChunkStart, all);
             }
             if (eof) {
                 submitSpeculation(seg);
                 unresolved.add(seg);
                 while (!unresolved.isEmpty()) {
-                    resolve(unresolved.poll(), nextChunkStart, all);
+                    nextChunkStart = resolve(unresolved.poll(), nextChunkStart, all);
                 }
                 break;
             }
@@ -131,10 +131,13 @@ public final class ParallelChunker {
         }, POOL);
     }
 
-    /** Finds the segment's true chunks from where the previous segment's last chunk ended, and hashes them. */
-    private void resolve(Segment seg, long[] nextChunkStart, List<CompletableFuture<Chunk>> all) throws IOException {
+    /**
+     * Finds the segment's true chunks from {@code chunkStart}, where the previous segment's last chunk ended, and
+     * hashes them; returns where this segment's last chunk ends.
+     */
+    private long resolve(Segment seg, long chunkStart, List<CompletableFuture<Chunk>> all) throws IOException {
         int[] speculative = join(seg.speculativeEnds);
-        int pos = (int) (nextChunkStart[0] - seg.start);
+        int pos = (int) (chunkStart - seg.start);
         int limit = seg.limit();
         List<CompletableFuture<Chunk>> hashes = new ArrayList<>();
         // Cut here until the true sequence meets a speculative chunk start (at once when pos is 0), then follow it.
@@ -145,13 +148,15 @@ public final class ParallelChunker {
             pos = end;
             next = indexAfter(speculative, pos);
         }
-        for (int i = Math.max(next, 0); next >= 0 && i < speculative.length && pos < limit; i++) {
-            hashes.add(hash(seg, pos, speculative[i]));
-            pos = speculative[i];
+        if (next >= 0) {
+            for (int i = next; i < speculative.length && pos < limit; i++) {
+                hashes.add(hash(seg, pos, speculative[i]));
+                pos = speculative[i];
+            }
         }
-        nextChunkStart[0] = seg.start + pos;
         seg.hashes = hashes;
         all.addAll(hashes);
+        return seg.start + pos;
     }
 
     /** The index of the speculative chunk that starts at {@code pos}, or -1 if none does. */

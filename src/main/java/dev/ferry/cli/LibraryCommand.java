@@ -122,8 +122,11 @@ final class LibraryCommand {
 
         @Override
         public Integer call() throws IOException {
-            String body = expires == null ? "{}" : "{\"expires_in_secs\": " + expires + "}";
-            System.out.println(client().post("/libraries/" + id + "/invite", body).path("ticket").asText());
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            if (expires != null) {
+                body.put("expires_in_secs", expires);
+            }
+            System.out.println(client().post("/libraries/" + id + "/invite", body.toString()).path("ticket").asText());
             return 0;
         }
     }

@@ -10,14 +10,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Prints chunking throughput at the protocol sizes on 256 MiB of random bytes: boundaries only, boundaries
- * plus SHA-256 in memory, and the same through the streaming iterator. Informational, nothing is asserted
- * about speed (machines differ); a rough figure to notice regressions by eye.
+ * plus SHA-256 in memory, the same through the streaming iterator, and through {@link ParallelChunker} (whose
+ * chunks must equal the sequential ones). Informational, nothing is asserted about speed (machines differ); a
+ * rough figure to notice regressions by eye.
  */
 class FastCdcThroughputTest {
     private static final int SIZE = 256 << 20;
 
     @Test
-    void throughputIsPrinted() {
+    void throughputIsPrinted() throws java.io.IOException {
         Random random = new Random(TestData.seed("throughputIsPrinted"));
         byte[] data = TestData.randomBytes(random, SIZE);
         FastCdc cdc = FastCdc.protocol();
@@ -38,14 +39,22 @@ class FastCdcThroughputTest {
             streamed++;
         }
         long t3 = System.nanoTime();
+        ParallelChunker parallel = new ParallelChunker(cdc);
+        parallel.chunks(new ByteArrayInputStream(warm));
+        long t4 = System.nanoTime();
+        List<Chunk> parallelChunks = parallel.chunks(new ByteArrayInputStream(data));
+        long t5 = System.nanoTime();
 
         assertEquals(count, hashed.size());
         assertEquals(count, streamed);
+        assertEquals(hashed, parallelChunks);
         System.out.printf("FastCDC %d/%d/%d on 256 MiB random: %d chunks (mean %d bytes)%n",
                 cdc.minSize(), cdc.avgSize(), cdc.maxSize(), count, SIZE / count);
         System.out.printf("  boundaries only          %8.0f MB/s%n", mbPerSecond(t1 - t0));
         System.out.printf("  boundaries + SHA-256     %8.0f MB/s%n", mbPerSecond(t2 - t1));
         System.out.printf("  streaming + SHA-256      %8.0f MB/s%n", mbPerSecond(t3 - t2));
+        System.out.printf("  parallel + SHA-256       %8.0f MB/s (%d CPUs)%n", mbPerSecond(t5 - t4),
+                Runtime.getRuntime().availableProcessors());
     }
 
     private static int boundaries(FastCdc cdc, byte[] data) {
