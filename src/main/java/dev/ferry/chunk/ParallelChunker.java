@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 
 /**
  * The chunks of a large input, exactly as {@link FastCdc#chunks(InputStream)} gives them, computed on every
@@ -67,6 +68,15 @@ public final class ParallelChunker {
 
     /** Every chunk of {@code in}, in order. Reads the stream to its end; does not close it. */
     public List<Chunk> chunks(InputStream in) throws IOException {
+        return chunks(in, c -> {});
+    }
+
+    /**
+     * Every chunk of {@code in}, in order; each is also handed to {@code sink}, in order, on the caller's thread,
+     * soon after it is hashed (at the latest when the segment after the next one has been read), so a caller can
+     * act on the first chunks of a large file while the rest is still being read.
+     */
+    public List<Chunk> chunks(InputStream in, Consumer<Chunk> sink) throws IOException {
         int max = cdc.maxSize();
         Segment[] ring = new Segment[BUFFERS];
         ArrayDeque<Segment> unresolved = new ArrayDeque<>();
@@ -74,6 +84,7 @@ public final class ParallelChunker {
         long nextChunkStart = 0;
         Segment previous = null;
         long readSoFar = 0;
+        int delivered = 0;
         for (int turn = 0; ; turn++) {
             int slot = turn % BUFFERS;
             if (ring[slot] == null) {
@@ -81,6 +92,7 @@ public final class ParallelChunker {
             }
             Segment seg = ring[slot];
             awaitAll(seg.hashes); // resolved turns ago; its chunks must be hashed before the buffer is overwritten
+            delivered = deliver(all, delivered, sink);
             seg.start = readSoFar;
             seg.filled = in.readNBytes(seg.buf, 0, SEGMENT);
             seg.hashes = List.of();
@@ -110,7 +122,19 @@ public final class ParallelChunker {
         for (CompletableFuture<Chunk> f : all) {
             chunks.add(join(f));
         }
+        for (int i = delivered; i < chunks.size(); i++) {
+            sink.accept(chunks.get(i));
+        }
         return chunks;
+    }
+
+    /** Hands the sink every chunk from {@code from} on whose hash is done, stopping at the first that is not. */
+    private static int deliver(List<CompletableFuture<Chunk>> all, int from, Consumer<Chunk> sink) throws IOException {
+        int i = from;
+        while (i < all.size() && all.get(i).isDone()) {
+            sink.accept(join(all.get(i++)));
+        }
+        return i;
     }
 
     private void submitSpeculation(Segment seg) {

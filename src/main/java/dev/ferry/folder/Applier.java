@@ -61,6 +61,7 @@ final class Applier {
     private final FolderEvents events;
     private final Map<String, Transfer> transfers = new ConcurrentHashMap<>();
     private final BlockFetcher fetcher;
+    private final Prefetcher prefetcher;
     /**
      * Files a peer's delete just moved into the version store, by content: when the same content reappears under
      * another name (a rename or move whose delete arrived first), it is moved back out instead of fetched.
@@ -78,10 +79,17 @@ final class Applier {
         this.remote = remote;
         this.events = events;
         this.fetcher = new BlockFetcher(folder.id(), remote);
+        this.prefetcher = new Prefetcher(folder, events, fetcher, this);
+    }
+
+    Prefetcher prefetcher() {
+        return prefetcher;
     }
 
     List<Transfer> transfers() {
-        return List.copyOf(transfers.values());
+        List<Transfer> all = new ArrayList<>(transfers.values());
+        all.addAll(prefetcher.transfers());
+        return all;
     }
 
     /**
@@ -344,7 +352,7 @@ final class Applier {
         Transfer t = new Transfer(e.path(), e.size(), new AtomicLong(), new AtomicLong(), n.sources());
         transfers.put(e.path(), t);
         try {
-            build(tmp, e, blocks, cur, st, t, n.sources());
+            build(tmp, e, blocks, cur, st, t, n.sources(), prefetched(e, tmp));
         } finally {
             transfers.remove(e.path());
         }
@@ -431,9 +439,30 @@ final class Applier {
         return true;
     }
 
-    /** Fills {@code tmp} with the blocks, reusing what it already holds, copying local blocks, fetching the rest. */
-    private void build(Path tmp, FileEntry e, BlockList blocks, FileEntry cur, DiskState st, Transfer t, List<String> sources)
-            throws IOException {
+    /**
+     * If this file was prefetched as a member offered it (see {@link Prefetcher}), waits for that to end and moves
+     * its temp file to {@code tmp}; returns the blocks verified in it, by offset (empty if there are none).
+     */
+    private Map<Long, BlockList.Block> prefetched(FileEntry e, Path tmp) throws IOException {
+        Prefetcher.Prefetch p = prefetcher.claim(e);
+        List<BlockList.Block> got = p == null ? null : p.result.join();
+        if (got == null || !Files.exists(p.tmp)) {
+            return Map.of();
+        }
+        Files.move(p.tmp, tmp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Map<Long, BlockList.Block> byOffset = new HashMap<>();
+        for (BlockList.Block b : got) {
+            byOffset.put(b.offset(), b);
+        }
+        return byOffset;
+    }
+
+    /**
+     * Fills {@code tmp} with the blocks, reusing what it already holds (read back and verified, or verified as a
+     * prefetch wrote them: {@code verified}), copying local blocks, fetching the rest.
+     */
+    private void build(Path tmp, FileEntry e, BlockList blocks, FileEntry cur, DiskState st, Transfer t, List<String> sources,
+            Map<Long, BlockList.Block> verified) throws IOException {
         Map<Long, List<BlockList.Block>> oldBlocks = new HashMap<>();
         Path curPath = cur != null && cur.live() && cur.isFile() && st != null ? folder.root().resolve(cur.path()) : null;
         if (curPath != null) {
@@ -443,7 +472,9 @@ final class Applier {
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long have = out.size();
             for (BlockList.Block b : blocks.blocks()) {
-                if (b.offset() + b.size() <= have && matches(readAt(out, b.offset(), b.size()), b.hash())) {
+                BlockList.Block v = verified.get(b.offset());
+                boolean prefetched = v != null && v.size() == b.size() && Arrays.equals(v.hash(), b.hash());
+                if (b.offset() + b.size() <= have && (prefetched || matches(readAt(out, b.offset(), b.size()), b.hash()))) {
                     t.done().addAndGet(b.size()); // left by an interrupted transfer
                     continue;
                 }
@@ -456,7 +487,8 @@ final class Applier {
                 }
             }
             long t0 = System.nanoTime();
-            fetcher.fetch(out, missing, t, e, sources);
+            fetcher.fetch(out, missing, t, (offset, length, attempt) -> remote.range(folder.id(), e, offset, length, sources, attempt),
+                    sources);
             long t1 = System.nanoTime();
             out.truncate(blocks.totalSize());
             out.force(true);
@@ -474,6 +506,11 @@ final class Applier {
                 return d;
             }
         }
+        return blockFromIndex(b);
+    }
+
+    /** The block's bytes from any indexed file (or kept version) that holds it, verified; null if none does. */
+    byte[] blockFromIndex(BlockList.Block b) throws IOException {
         for (FolderIndex.BlockAt at : index.findBlock(b.key())) {
             if (at.size() != b.size()) {
                 continue;

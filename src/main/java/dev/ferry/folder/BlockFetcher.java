@@ -28,13 +28,18 @@ final class BlockFetcher {
         this.remote = remote;
     }
 
+    /** Where a run's bytes come from: a member's file with the content, or a file a member offered as a preview. */
+    interface RangeSource {
+        java.io.InputStream open(long offset, long length, int attempt) throws IOException;
+    }
+
     /**
      * Fetches runs of consecutive missing blocks as byte ranges ({@code folder.range}, up to {@value #RUN_BYTES}
      * bytes each, {@value #RUNS_IN_FLIGHT} at once): one request per run instead of one per block, and the sender
      * does not hash. Every block cut from a range is verified; a run that fails (the sender's file changed, a
      * corrupt block, a lost link) is fetched again block by block, by hash, from any member.
      */
-    void fetch(FileChannel out, List<BlockList.Block> missing, Transfer t, FileEntry e, List<String> sources)
+    void fetch(FileChannel out, List<BlockList.Block> missing, Transfer t, RangeSource ranges, List<String> sources)
             throws IOException {
         if (missing.isEmpty()) {
             return;
@@ -55,14 +60,14 @@ final class BlockFetcher {
         runs.add(run);
         WriteBehind flusher = new WriteBehind(out);
         try {
-            fetchRuns(out, runs, t, e, sources, flusher);
+            fetchRuns(out, runs, t, ranges, sources, flusher);
         } finally {
             flusher.await();
         }
     }
 
-    private void fetchRuns(FileChannel out, List<List<BlockList.Block>> runs, Transfer t, FileEntry e, List<String> sources,
-            WriteBehind flusher) throws IOException {
+    private void fetchRuns(FileChannel out, List<List<BlockList.Block>> runs, Transfer t, RangeSource ranges,
+            List<String> sources, WriteBehind flusher) throws IOException {
         List<BlockList.Block> retry = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(RUNS_IN_FLIGHT);
         List<Thread> threads = new ArrayList<>();
@@ -72,7 +77,7 @@ final class BlockFetcher {
             int a = attempt++;
             threads.add(Thread.ofVirtual().name("range-" + t.path()).start(() -> {
                 try {
-                    fetchRun(out, r, t, e, sources, a, retry, flusher);
+                    fetchRun(out, r, t, ranges, a, retry, flusher);
                 } finally {
                     slots.release();
                 }
@@ -93,12 +98,12 @@ final class BlockFetcher {
         }
     }
 
-    private void fetchRun(FileChannel out, List<BlockList.Block> run, Transfer t, FileEntry e, List<String> sources, int attempt,
+    private void fetchRun(FileChannel out, List<BlockList.Block> run, Transfer t, RangeSource ranges, int attempt,
             List<BlockList.Block> retry, WriteBehind flusher) {
         long start = run.get(0).offset();
         BlockList.Block last = run.get(run.size() - 1);
         int done = 0;
-        try (java.io.InputStream in = remote.range(folderId, e, start, last.offset() + last.size() - start, sources, attempt)) {
+        try (java.io.InputStream in = ranges.open(start, last.offset() + last.size() - start, attempt)) {
             for (BlockList.Block b : run) {
                 byte[] data = new byte[b.size()];
                 // Straight into the block's array: readNBytes(int) would gather pieces and copy them again.

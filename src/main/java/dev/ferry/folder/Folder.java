@@ -35,6 +35,7 @@ final class Folder implements AutoCloseable {
     private final Scanner scanner;
     private final Versions versions;
     private final ReentrantLock applyLock = new ReentrantLock();
+    private final Previews previews = new Previews();
     private final LinkedHashSet<String> pending = new LinkedHashSet<>();
     private final Thread scanThread;
     private TreeWatcher watcher;
@@ -211,6 +212,15 @@ final class Folder implements AutoCloseable {
 
     void rescanLater(String rel) {
         changed(rel);
+    }
+
+    Previews previews() {
+        return previews;
+    }
+
+    /** Offers a new large file to the connected members as it is hashed; null if none is connected. */
+    Previews.Preview offerPreview(String rel, DiskState state) {
+        return owner.offerPreview(this, rel, state);
     }
 
     /** Runs {@code body} holding the lock shared by scans and the applier. */

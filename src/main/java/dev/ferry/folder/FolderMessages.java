@@ -35,6 +35,21 @@ final class FolderMessages {
     /** {@code folder.block}: the bytes of one block, found by hash anywhere in the library. */
     record BlockRequest(String libraryId, byte[] hash, int size) {}
 
+    /**
+     * {@code folder.preview}: the sender has begun hashing a new large file (see {@link Previews}); the receiver
+     * may fetch it before its index entry exists. Answered at once with an empty body.
+     */
+    record PreviewOffer(String libraryId, String path, long size, long modifiedNs) {}
+
+    /** {@code folder.preview.blocks}: the offered file's blocks from index {@code from} on, as far as they are hashed. */
+    record PreviewBlocksRequest(String libraryId, String path, int from) {}
+
+    /** Blocks in the block list's wire form; {@code last} once they end the file. */
+    record PreviewBlocksReply(byte[] blocks, boolean last) {}
+
+    /** {@code folder.preview.range}: bytes of the offered file, within what is hashed; streamed. */
+    record PreviewRangeRequest(String libraryId, String path, long offset, long length) {}
+
     /** {@code library.notify}, the same body the asset libraries use. */
     record Notify(String libraryId, long revision) {}
 

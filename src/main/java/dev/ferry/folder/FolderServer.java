@@ -17,13 +17,15 @@ import java.util.function.Function;
 
 /**
  * Answers members' {@code folder.*} requests (docs/protocol.md, "Folder methods"): index pages, block lists,
- * byte ranges and single blocks. Only a member of the library is answered; anyone else hears "no such library",
+ * byte ranges, single blocks, and the blocks and bytes of files offered as previews. Only a member of the library is answered; anyone else hears "no such library",
  * so a folder's existence is not revealed. Served bytes never come from outside the folder's root. Thread-safe.
  */
 final class FolderServer {
     static final int PAGE = FolderSync.PAGE;
     static final int PAGE_BYTES = FolderSync.PAGE_BYTES;
     static final long MAX_RANGE = FolderSync.MAX_RANGE;
+    /** How long a request for a preview's blocks waits for the next ones to be hashed. */
+    static final long PREVIEW_WAIT_MS = 1000;
 
     private final LibraryStore libraries;
     private final Function<String, Folder> folders;
@@ -76,15 +78,7 @@ final class FolderServer {
                         r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content or range"));
                         return;
                     }
-                    // Not verified here: the requester checks every block, and asks block by block if this file changed.
-                    try (var ch = java.nio.channels.FileChannel.open(PathRules.resolveSafely(f.root(), at),
-                            java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                        ch.position(req.offset());
-                        InputStream in = new RangeStream(java.nio.channels.Channels.newInputStream(ch), req.length());
-                        r.stream(new byte[0], in);
-                    } catch (java.nio.file.NoSuchFileException gone) {
-                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content"));
-                    }
+                    streamRange(f, at, req.offset(), req.length(), r);
                 }
                 case "folder.block" -> {
                     FolderMessages.BlockRequest req = FolderMessages.decode(body, FolderMessages.BlockRequest.class);
@@ -96,10 +90,57 @@ final class FolderServer {
                     }
                     r.respond(0, data);
                 }
+                case "folder.preview.blocks" -> {
+                    FolderMessages.PreviewBlocksRequest req = FolderMessages.decode(body, FolderMessages.PreviewBlocksRequest.class);
+                    Previews.Preview p = preview(memberFolder(req.libraryId(), link), req.path());
+                    Previews.Page page = p == null ? null : p.page(req.from(), PREVIEW_WAIT_MS);
+                    if (page == null) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such preview (never offered, or the file changed)"));
+                        return;
+                    }
+                    r.respond(0, FolderMessages.encode(new FolderMessages.PreviewBlocksReply(page.blocks(), page.last())));
+                }
+                case "folder.preview.range" -> {
+                    FolderMessages.PreviewRangeRequest req = FolderMessages.decode(body, FolderMessages.PreviewRangeRequest.class);
+                    Folder f = memberFolder(req.libraryId(), link);
+                    Previews.Preview p = preview(f, req.path());
+                    if (p == null || req.offset() < 0 || req.length() <= 0 || req.length() > MAX_RANGE
+                            || req.offset() + req.length() > p.hashed()) {
+                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such preview or range"));
+                        return;
+                    }
+                    streamRange(f, req.path(), req.offset(), req.length(), r);
+                }
                 default -> r.respond(ErrorCode.NOT_FOUND.code(), utf8("no method " + method));
             }
         } catch (FolderMessages.BadRequest e) {
             r.respond(ErrorCode.PROTOCOL.code(), utf8(e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            r.respond(ErrorCode.INTERNAL.code(), utf8("interrupted"));
+        }
+    }
+
+    /** Streams bytes of a file; not verified here: the requester checks every block, and asks block by block if this file changed. */
+    private static void streamRange(Folder f, String path, long offset, long length, RequestHandler.Responder r) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(PathRules.resolveSafely(f.root(), path),
+                java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ch.position(offset);
+            r.stream(new byte[0], new RangeStream(java.nio.channels.Channels.newInputStream(ch), length));
+        } catch (java.nio.file.NoSuchFileException gone) {
+            r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content"));
+        }
+    }
+
+    /** The preview of {@code path} in {@code f} while its file is still the one offered, else null. */
+    private static Previews.Preview preview(Folder f, String path) throws IOException {
+        if (f == null || path == null || PathRules.problem(path) != null) {
+            return null;
+        }
+        try {
+            return f.previews().get(path, DiskState.of(PathRules.resolveSafely(f.root(), path)));
+        } catch (IOException e) {
+            return null; // a parent became a link or a file: not the file that was offered
         }
     }
 

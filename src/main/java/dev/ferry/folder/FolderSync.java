@@ -6,6 +6,7 @@ import dev.ferry.peer.PeerId;
 import dev.ferry.peer.PeerLink;
 import dev.ferry.peer.PeerManager;
 import dev.ferry.peer.RequestHandler;
+import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.LibraryState;
 import dev.ferry.scan.PathRules;
 import dev.ferry.store.AssetFilter;
@@ -16,6 +17,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -260,6 +262,27 @@ public final class FolderSync implements AutoCloseable {
         }
     }
 
+    /** Offers a new large file to the connected members while it is hashed (see {@link Previews}); null if none is connected. */
+    Previews.Preview offerPreview(Folder f, String rel, DiskState st) {
+        List<PeerLink> links = new ArrayList<>();
+        try {
+            for (var m : libraries.members(f.id())) {
+                peers.link(PeerId.parse(m.peerId())).ifPresent(links::add);
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        if (links.isEmpty()) {
+            return null;
+        }
+        Previews.Preview p = f.previews().start(rel, st);
+        byte[] body = FolderMessages.encode(new FolderMessages.PreviewOffer(f.id(), rel, st.size(), st.modifiedNs()));
+        for (PeerLink link : links) {
+            link.request("folder.preview", body);
+        }
+        return p;
+    }
+
     /** Pulls the member's changes (see {@link dev.ferry.peer.PullRunner}). */
     public void requestPull(String libraryId, PeerLink link) {
         if (folders.containsKey(libraryId)) {
@@ -499,7 +522,25 @@ public final class FolderSync implements AutoCloseable {
 
     /** Serves {@code folder.*} requests from members (see {@link FolderServer}). */
     public void handle(PeerLink link, String method, byte[] body, RequestHandler.Responder r) throws IOException {
-        server.handle(link, method, body, r);
+        if (!"folder.preview".equals(method)) {
+            server.handle(link, method, body, r);
+            return;
+        }
+        FolderMessages.PreviewOffer offer;
+        try {
+            offer = FolderMessages.decode(body, FolderMessages.PreviewOffer.class);
+        } catch (FolderMessages.BadRequest e) {
+            r.respond(ErrorCode.PROTOCOL.code(), e.getMessage().getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        Applier a = offer.libraryId() == null || !libraries.isMember(offer.libraryId(), link.remoteId().toString())
+                ? null : appliers.get(offer.libraryId());
+        if (a == null) {
+            r.respond(ErrorCode.NOT_FOUND.code(), "no such library".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        a.prefetcher().offered(link, offer);
+        r.respond(0, new byte[0]);
     }
 
     /** Finishes or undoes what a killed process left in flight (see {@link IntentRecovery}). */

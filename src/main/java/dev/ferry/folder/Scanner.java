@@ -295,14 +295,17 @@ final class Scanner {
     }
 
     /**
-     * A transfer's temp file untouched for a day belongs to a transfer that will not resume: it goes. Judged by
+     * A transfer's temp file untouched for a day (a prefetch's for {@link Previews#KEEP_MS} ms) belongs to a transfer that will not resume: it goes. Judged by
      * its change time (ctime), which writes, renames and mode changes all move: its modification time is set to
      * the peer's before it is renamed into place, and may be years old.
      */
     private static void removeIfAbandoned(Path p) {
+        // A prefetch's file is written continuously while it runs and claimed or deleted soon after: one left
+        // that long belongs to a process that stopped.
+        long maxAge = p.getFileName().toString().endsWith(Prefetcher.SUFFIX) ? Previews.KEEP_MS : ABANDONED_MS;
         try {
             FileTime changed = (FileTime) Files.getAttribute(p, "unix:ctime", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            if (System.currentTimeMillis() - changed.toMillis() > ABANDONED_MS) {
+            if (System.currentTimeMillis() - changed.toMillis() > maxAge) {
                 Files.deleteIfExists(p);
             }
         } catch (IOException e) {
@@ -439,11 +442,19 @@ final class Scanner {
                 return null;
             }
             BlockList blocks = movedFrom(rel, before);
+            Previews.Preview preview = null;
             if (blocks == null) {
+                // A new large file is offered to members at once, so they fetch its first blocks while we read the rest.
+                boolean isNew = old == null || !old.live();
+                preview = attempt == 0 && isNew && before.size() >= Previews.MIN_SIZE ? folder.offerPreview(rel, before) : null;
                 try {
-                    blocks = hash(p);
+                    blocks = hash(p, preview);
                 } catch (NoSuchFileException e) {
                     return null;
+                } finally {
+                    if (preview != null) {
+                        preview.finish(false); // an error: members stop fetching it (no effect once finished)
+                    }
                 }
             }
             DiskState after = DiskState.of(p);
@@ -476,6 +487,11 @@ final class Scanner {
     }
 
     BlockList hash(Path p) throws IOException {
+        return hash(p, null);
+    }
+
+    /** The file's blocks; a large file's are also added to {@code preview} (if any) as they are found. */
+    private BlockList hash(Path p, Previews.Preview preview) throws IOException {
         long size = Files.size(p);
         if (size <= SMALL_FILE) {
             // One read into a buffer of the file's size: no 256 KiB stream buffer per small file.
@@ -485,7 +501,12 @@ final class Scanner {
         if (size >= PARALLEL_FILE) {
             // Cut on this thread, hash on all CPUs: a large file is the one a person waits for.
             try (InputStream in = Files.newInputStream(p)) {
-                return BlockList.of(parallelChunker.chunks(in));
+                List<Chunk> chunks = preview == null ? parallelChunker.chunks(in) : parallelChunker.chunks(in, preview::add);
+                if (preview != null) {
+                    DiskState now = DiskState.of(p);
+                    preview.finish(preview.state.equals(now));
+                }
+                return BlockList.of(chunks);
             }
         }
         BlockList.Builder b = new BlockList.Builder();

@@ -51,6 +51,16 @@ class ParallelChunkerTest {
     }
 
     @Test
+    void handsEveryChunkToTheSinkInOrderBeforeReturning() throws IOException {
+        Random random = new Random(TestData.seed("handsEveryChunkToTheSinkInOrderBeforeReturning"));
+        byte[] data = TestData.randomBytes(random, 5 * ParallelChunker.SEGMENT + random.nextInt(1 << 20));
+        List<Chunk> sunk = new java.util.ArrayList<>();
+        List<Chunk> returned = parallel.chunks(new ByteArrayInputStream(data), sunk::add);
+        assertEquals(cdc.chunks(data), returned);
+        assertEquals(returned, sunk, "the sink saw every chunk once, in order");
+    }
+
+    @Test
     void agreesWithOtherChunkSizes() throws IOException {
         Random random = new Random(TestData.seed("agreesWithOtherChunkSizes"));
         FastCdc small = new FastCdc(2047, 4096, 8192);
