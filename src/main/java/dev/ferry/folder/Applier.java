@@ -203,7 +203,7 @@ final class Applier {
         FileEntry e = n.entry();
         FolderIndex.Local local = index.local(e.path()).orElse(null);
         FileEntry cur = local == null ? null : local.entry();
-        VersionVector.Order order = cur == null ? VersionVector.Order.GREATER : e.version().compare(cur.version());
+        VersionVector.Order order = cur == null ? VersionVector.Order.GREATER : Conflicts.order(e, cur);
         if (order == VersionVector.Order.EQUAL || order == VersionVector.Order.LESSER
                 || (order == VersionVector.Order.CONCURRENT && !Conflicts.remoteWins(e, cur))) {
             index.satisfied(e); // ours is as new, or wins: nothing to apply

@@ -6,7 +6,8 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * How concurrent versions of one path are settled, identically on every peer: a change beats a delete; otherwise
- * the later modification time wins, then the greater peer id of the last modifier, then the greater vector. The
+ * the later modification time wins, then the greater peer id of the last modifier, then the greater vector, then
+ * the greater content (type, block list hash, executable bits, link target). The
  * losing content survives as {@code NAME.sync-conflict-YYYYMMDD-HHMMSS-PEER.EXT}, named from the loser's own
  * modification time (UTC) and modifier, so every peer that holds the loser gives it the same name.
  */
@@ -28,7 +29,28 @@ final class Conflicts {
         if (by != 0) {
             return by > 0;
         }
-        return remote.version().toString().compareTo(local.version().toString()) > 0;
+        int vectors = remote.version().toString().compareTo(local.version().toString());
+        if (vectors != 0) {
+            return vectors > 0;
+        }
+        // Equal vectors with different content (see order): the content decides, the same way on every peer.
+        return contentKey(remote).compareTo(contentKey(local)) > 0;
+    }
+
+    /**
+     * How {@code theirs} relates to {@code mine}: their version vectors' order, except that equal vectors over
+     * different content count as concurrent. That happens when two peers make a conflict copy of the same name
+     * (same loser's modifier and second) from different losing contents, each starting the copy's vector afresh;
+     * treated as equal, the two copies would never converge.
+     */
+    static VersionVector.Order order(FileEntry theirs, FileEntry mine) {
+        VersionVector.Order o = theirs.version().compare(mine.version());
+        return o == VersionVector.Order.EQUAL && !theirs.sameContent(mine) ? VersionVector.Order.CONCURRENT : o;
+    }
+
+    private static String contentKey(FileEntry e) {
+        return e.type() + ":" + (e.blocksHash() == null ? "" : java.util.HexFormat.of().formatHex(e.blocksHash())) + ":"
+                + (e.mode() & 0111) + ":" + e.target();
     }
 
     /** The name the losing version of {@code path} takes. */

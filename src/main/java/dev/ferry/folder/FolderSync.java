@@ -360,7 +360,7 @@ public final class FolderSync implements AutoCloseable {
             }
             return;
         }
-        switch (e.version().compare(mine.version())) {
+        switch (Conflicts.order(e, mine)) {
             case EQUAL, LESSER -> {
                 // not newer than ours: nothing to do (a peer's vector going backwards is ignored the same way)
             }
