@@ -82,6 +82,7 @@ public final class AssetStore implements AutoCloseable {
             boolean live = existing.isPresent() && !existing.get().deleted();
             if (!live || !blobs.exists(hash)) {
                 blobs.install(writer.tempPath(), hash);
+                writer.installed();
             }
             long now = clock.millis();
             if (!live) {

@@ -59,7 +59,9 @@ final class BlobStore {
         }
         Path dir = target.getParent();
         boolean newDir = !Files.isDirectory(dir);
-        Files.createDirectories(dir);
+        if (newDir) {
+            Files.createDirectories(dir); // only then: on an existing directory it fails and recovers, twice per blob
+        }
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {

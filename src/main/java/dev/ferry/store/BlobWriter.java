@@ -34,6 +34,7 @@ public final class BlobWriter extends OutputStream {
     private long syncedUpTo;
     private java.util.concurrent.CompletableFuture<Void> earlySync;
     private boolean closed;
+    private boolean installed;
 
     BlobWriter(Path temp, long limit) throws IOException {
         this.temp = temp;
@@ -149,6 +150,11 @@ public final class BlobWriter extends OutputStream {
         return temp;
     }
 
+    /** The temp file was moved into place (or dropped as a duplicate): closing has nothing to delete. */
+    void installed() {
+        installed = true;
+    }
+
     /** Releases the writer; deletes the temp file unless {@link AssetStore#commit} moved it into place. */
     @Override
     public void close() throws IOException {
@@ -163,7 +169,9 @@ public final class BlobWriter extends OutputStream {
         try {
             channel.close();
         } finally {
-            Files.deleteIfExists(temp);
+            if (!installed) {
+                Files.deleteIfExists(temp);
+            }
         }
     }
 }
