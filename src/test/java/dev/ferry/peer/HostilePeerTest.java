@@ -230,7 +230,9 @@ class HostilePeerTest {
     @Test
     void floodOfPingsIsCutOff() throws Exception {
         try (SSLSocket s = greeted()) {
-            FrameWriter w = new FrameWriter(s.getOutputStream());
+            // One write for the whole flood: written ping by ping, the cut-off could close the socket under a
+            // later write (broken pipe) before the Error frame is read.
+            FrameWriter w = new FrameWriter(new java.io.BufferedOutputStream(s.getOutputStream(), 64 << 10));
             for (int i = 0; i < 200; i++) {
                 w.write(new Ping());
             }
