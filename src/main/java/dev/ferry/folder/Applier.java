@@ -350,9 +350,10 @@ final class Applier {
         Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling(tempName(abs.getFileName().toString(), e.blocksHash()));
         Transfer t = new Transfer(e.path(), e.size(), new AtomicLong(), new AtomicLong(), n.sources());
+        Map<Long, BlockList.Block> verified = prefetched(e, tmp, t); // listed as the prefetch's transfer meanwhile
         transfers.put(e.path(), t);
         try {
-            build(tmp, e, blocks, cur, st, t, n.sources(), prefetched(e, tmp));
+            build(tmp, e, blocks, cur, st, t, n.sources(), verified);
         } finally {
             transfers.remove(e.path());
         }
@@ -443,18 +444,29 @@ final class Applier {
      * If this file was prefetched as a member offered it (see {@link Prefetcher}), waits for that to end and moves
      * its temp file to {@code tmp}; returns the blocks verified in it, by offset (empty if there are none).
      */
-    private Map<Long, BlockList.Block> prefetched(FileEntry e, Path tmp) throws IOException {
+    private Map<Long, BlockList.Block> prefetched(FileEntry e, Path tmp, Transfer t) throws IOException {
         Prefetcher.Prefetch p = prefetcher.claim(e);
-        List<BlockList.Block> got = p == null ? null : p.result.join();
-        if (got == null || !Files.exists(p.tmp)) {
+        if (p == null) {
             return Map.of();
         }
-        Files.move(p.tmp, tmp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        Map<Long, BlockList.Block> byOffset = new HashMap<>();
-        for (BlockList.Block b : got) {
-            byOffset.put(b.offset(), b);
+        try {
+            // Not forever: the prefetch gives up by itself when its member stops answering or hashing.
+            List<BlockList.Block> got = p.result.join();
+            if (got == null) {
+                return Map.of();
+            }
+            Files.move(p.tmp, tmp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            t.fetched().addAndGet(p.transfer.fetched().get());
+            Map<Long, BlockList.Block> byOffset = new HashMap<>();
+            for (BlockList.Block b : got) {
+                byOffset.put(b.offset(), b);
+            }
+            return byOffset;
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return Map.of(); // removed meanwhile (a scan found it abandoned): fetched the usual way
+        } finally {
+            prefetcher.release(p);
         }
-        return byOffset;
     }
 
     /**
@@ -643,9 +655,23 @@ final class Applier {
     }
 
     static String tempName(String name, byte[] blocksHash) {
-        String hex = HexFormat.of().formatHex(blocksHash, 0, 6);
-        String keep = name.length() > 200 ? name.substring(0, 200) : name;
-        return TEMP_PREFIX + keep + "-" + hex;
+        return TEMP_PREFIX + tempBase(name) + "-" + HexFormat.of().formatHex(blocksHash, 0, 6);
+    }
+
+    /** The start of a file name that a temp file name repeats: at most 200 UTF-8 bytes, whole characters. */
+    static String tempBase(String name) {
+        int bytes = 0;
+        int end = 0;
+        while (end < name.length()) {
+            int cp = name.codePointAt(end);
+            int len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + len > 200) {
+                break;
+            }
+            bytes += len;
+            end += Character.charCount(cp);
+        }
+        return name.substring(0, end);
     }
 
     static boolean matches(byte[] data, byte[] hash) {

@@ -206,7 +206,10 @@ public final class FolderSync implements AutoCloseable {
     /** Stops syncing a folder library; its files stay where they are. */
     public void remove(String libraryId) {
         Folder f = folders.remove(libraryId);
-        appliers.remove(libraryId);
+        Applier a = appliers.remove(libraryId);
+        if (a != null) {
+            a.prefetcher().close();
+        }
         Object signal = applySignals.remove(libraryId);
         if (signal != null) {
             synchronized (signal) {

@@ -61,14 +61,17 @@ final class MemberLinks implements Applier.Remote {
         if (links.isEmpty()) {
             throw new IOException("no member that has " + e.path() + " is connected");
         }
+        return streamOf(links.get(0), "folder.range", new FolderMessages.RangeRequest(libraryId, e.path(), e.blocksHash(), offset, length));
+    }
+
+    /** Asks {@code link} for a streamed answer and returns the stream; failures, a refusal or no answer in 60 s as IOException. */
+    static InputStream streamOf(PeerLink link, String method, Object body) throws IOException {
         try {
-            PeerLink.Reply r = links.get(0).request("folder.range", FolderMessages.encode(new FolderMessages.RangeRequest(
-                    libraryId, e.path(), e.blocksHash(), offset, length))).get(60, TimeUnit.SECONDS);
-            return r.stream();
+            return link.request(method, FolderMessages.encode(body)).get(60, TimeUnit.SECONDS).stream();
         } catch (java.util.concurrent.ExecutionException ex) {
             throw ex.getCause() instanceof IOException io ? io : new IOException(ex.getCause().getMessage(), ex.getCause());
         } catch (java.util.concurrent.TimeoutException ex) {
-            throw new IOException("no answer to a range request within 60 s");
+            throw new IOException("no answer to " + method + " within 60 s");
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");

@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * or fetched as byte ranges ({@code folder.preview.range}), each verified against its hash, into a temp file of
  * its own. Nothing becomes visible here: when the member's index entry arrives, the {@link Applier} claims the
  * temp file and counts the blocks verified here as present, so the data crosses the link once. Offers are taken
- * only for a path that is new here, in a directory that exists, with room on the disk; a prefetch nobody claims
- * within {@value Previews#KEEP_MS} ms is deleted. Thread-safe.
+ * only for a path that is new here, in a directory that exists, with room on the disk, and at most
+ * {@value #MAX_RUNNING} at once; a prefetch nobody claims within {@value Previews#KEEP_MS} ms is deleted at the
+ * next offer or claim (or by a scan, see {@link Scanner}), and a stopped folder cancels and deletes its
+ * prefetches. Thread-safe.
  */
 final class Prefetcher {
     private static final Logger log = LoggerFactory.getLogger(Prefetcher.class);
@@ -57,6 +59,7 @@ final class Prefetcher {
         /** The verified blocks once the whole file is in {@link #tmp}; null if the prefetch failed. */
         final CompletableFuture<List<BlockList.Block>> result = new CompletableFuture<>();
         volatile boolean cancelled;
+        volatile boolean claimed;
         volatile long finishedAt;
 
         Prefetch(String path, long size, long modifiedNs, Path tmp, String peer) {
@@ -84,7 +87,9 @@ final class Prefetcher {
                 return;
             }
             String name = abs.getFileName().toString();
-            Path tmp = abs.resolveSibling(Applier.TEMP_PREFIX + (name.length() > 200 ? name.substring(0, 200) : name) + SUFFIX);
+            // Named after the whole path too: two long names that share their first 200 bytes get their own files.
+            String tag = java.util.HexFormat.of().formatHex(BlockList.sha256().digest(path.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 6);
+            Path tmp = abs.resolveSibling(Applier.TEMP_PREFIX + Applier.tempBase(name) + "-" + tag + SUFFIX);
             Prefetch p = new Prefetch(path, o.size(), o.modifiedNs(), tmp, link.remoteId().toString());
             synchronized (byPath) {
                 long running = byPath.values().stream().filter(q -> !q.result.isDone()).count();
@@ -103,7 +108,7 @@ final class Prefetcher {
         List<BlockList.Block> verified = new ArrayList<>();
         events.publish("remote.prefetching", folder.id(), p.path, Map.of("size", p.size, "from", link.remoteId().toString()));
         try (FileChannel out = FileChannel.open(p.tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                StandardOpenOption.READ, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             long offset = 0;
             int next = 0;
             long progressAt = System.currentTimeMillis();
@@ -116,6 +121,9 @@ final class Prefetcher {
                         FolderMessages.encode(new FolderMessages.PreviewBlocksRequest(folder.id(), p.path, next)))
                         .get(60, TimeUnit.SECONDS).body(), FolderMessages.PreviewBlocksReply.class);
                 BlockList blocks = BlockList.decode(page.blocks() == null ? new byte[0] : page.blocks());
+                if (offset + blocks.totalSize() > p.size) {
+                    throw new IOException("the member's blocks run past the size it offered");
+                }
                 List<BlockList.Block> batch = new ArrayList<>(blocks.count());
                 List<BlockList.Block> missing = new ArrayList<>();
                 for (BlockList.Block b : blocks.blocks()) {
@@ -130,9 +138,6 @@ final class Prefetcher {
                     }
                 }
                 offset += blocks.totalSize();
-                if (offset > p.size) {
-                    throw new IOException("the member's blocks run past the size it offered");
-                }
                 next += blocks.count();
                 fetcher.fetch(out, missing, p.transfer, (from, length, attempt) -> range(link, p, from, length),
                         p.transfer.from());
@@ -156,44 +161,53 @@ final class Prefetcher {
     }
 
     private InputStream range(PeerLink link, Prefetch p, long offset, long length) throws IOException {
-        try {
-            return link.request("folder.preview.range", FolderMessages.encode(new FolderMessages.PreviewRangeRequest(
-                    folder.id(), p.path, offset, length))).get(60, TimeUnit.SECONDS).stream();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IOException("no answer to a preview range within 60 s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        }
+        return MemberLinks.streamOf(link, "folder.preview.range",
+                new FolderMessages.PreviewRangeRequest(folder.id(), p.path, offset, length));
     }
 
     /**
-     * The prefetch of this entry's file, taken out of this prefetcher, or null. A prefetch of the same path
-     * with another size or time (the file changed after it was offered) is cancelled and deleted.
+     * The prefetch of this entry's file, or null; the caller waits for its {@link Prefetch#result} and then
+     * {@link #release}s it. A prefetch of the same path with another size or time (the file changed after it was
+     * offered) is cancelled and deleted instead.
      */
     Prefetch claim(FileEntry e) {
         expire();
-        Prefetch p = byPath.remove(e.path());
-        if (p != null && (p.size != e.size() || p.modifiedNs != e.modifiedNs())) {
+        Prefetch p = byPath.get(e.path());
+        if (p == null || p.claimed) {
+            return null;
+        }
+        if (p.size != e.size() || p.modifiedNs != e.modifiedNs()) {
             p.cancelled = true;
             p.result.thenRun(() -> discard(p));
             return null;
         }
+        p.claimed = true;
         return p;
     }
 
-    /** Prefetches running now, as transfers. */
+    /** Forgets a claimed prefetch once its file was taken (or not); deletes the file if it is still there. */
+    void release(Prefetch p) {
+        discard(p);
+    }
+
+    /** Prefetches running now (a claimed one too, until it ends), as transfers. */
     List<Transfer> transfers() {
         return byPath.values().stream().filter(p -> !p.result.isDone()).map(p -> p.transfer).toList();
+    }
+
+    /** The folder stops: every prefetch is cancelled, and its file deleted once it has stopped. */
+    void close() {
+        for (Prefetch p : byPath.values()) {
+            p.cancelled = true;
+            p.result.thenRun(() -> discard(p));
+        }
     }
 
     /** Deletes prefetched files that nobody claimed in time. */
     private void expire() {
         long now = System.currentTimeMillis();
         for (Prefetch p : byPath.values()) {
-            if (p.result.isDone() && p.finishedAt > 0 && now - p.finishedAt > Previews.KEEP_MS && byPath.remove(p.path, p)) {
+            if (!p.claimed && p.result.isDone() && p.finishedAt > 0 && now - p.finishedAt > Previews.KEEP_MS) {
                 discard(p);
             }
         }

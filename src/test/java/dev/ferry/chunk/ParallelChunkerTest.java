@@ -2,6 +2,7 @@ package dev.ferry.chunk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -53,11 +54,22 @@ class ParallelChunkerTest {
     @Test
     void handsEveryChunkToTheSinkInOrderBeforeReturning() throws IOException {
         Random random = new Random(TestData.seed("handsEveryChunkToTheSinkInOrderBeforeReturning"));
-        byte[] data = TestData.randomBytes(random, 5 * ParallelChunker.SEGMENT + random.nextInt(1 << 20));
+        byte[] data = TestData.randomBytes(random, 12 * ParallelChunker.SEGMENT + random.nextInt(1 << 20));
         List<Chunk> sunk = new java.util.ArrayList<>();
-        List<Chunk> returned = parallel.chunks(new ByteArrayInputStream(data), sunk::add);
+        ByteArrayInputStream in = new ByteArrayInputStream(data);
+        long[] unreadAtFirst = {-1};
+        List<Chunk> returned = parallel.chunks(in, c -> {
+            if (unreadAtFirst[0] < 0) {
+                unreadAtFirst[0] = in.available();
+            }
+            sunk.add(c);
+        });
         assertEquals(cdc.chunks(data), returned);
         assertEquals(returned, sunk, "the sink saw every chunk once, in order");
+        // Previews depend on this: the first chunks are handed over while most of the input is still unread (at
+        // the latest when their buffer comes round again, BUFFERS segments on).
+        assertTrue(unreadAtFirst[0] >= data.length / 2, "only " + unreadAtFirst[0] + " of " + data.length
+                + " bytes were unread when the first chunk was handed over");
     }
 
     @Test

@@ -113,6 +113,7 @@ class PreviewTest {
                 Thread.sleep(30);
             }
             Trees.awaitSame(60_000, ra, rb);
+            assertTrue(event(b, "remote.prefetching", "changing.bin") != null, "b took the offer");
             assertEquals(Trees.sha256(ra.resolve("changing.bin")), Trees.sha256(rb.resolve("changing.bin")));
             Trees.await("no prefetch temp file is left", 10_000, () -> {
                 try {
@@ -131,24 +132,35 @@ class PreviewTest {
             Files.writeString(ra.resolve("small.txt"), "not offered");
             Trees.awaitSame(20_000, ra, rb);
             PeerLink toB = a.daemon.peering().peers().link(b.daemon.peering().peerId()).orElseThrow();
-            for (String bad : List.of("../escape.bin", "/tmp/abs.bin", "a\\b.bin", "sub/../../x.bin", ".ferry/folder-id")) {
-                toB.request("folder.preview", FolderMessages.encode(new FolderMessages.PreviewOffer(id, bad, SIZE, 1)))
+            List<String> around;
+            try (Stream<Path> s = Files.list(dir)) {
+                around = s.map(Path::toString).sorted().toList();
+            }
+            List<String> bad = List.of("../escape.bin", "/tmp/abs.bin", "a\\b.bin", "sub/../../x.bin", ".ferry/folder-id",
+                    "small.txt");
+            for (String path : bad) {
+                toB.request("folder.preview", FolderMessages.encode(new FolderMessages.PreviewOffer(id, path, SIZE, 1)))
                         .get(10, TimeUnit.SECONDS);
             }
             // An offer b takes (a new path) for which a holds no preview: b asks, is refused, and keeps nothing.
             toB.request("folder.preview", FolderMessages.encode(new FolderMessages.PreviewOffer(id, "phantom.bin", SIZE, 1)))
                     .get(10, TimeUnit.SECONDS);
-            Trees.await("b gave up on the phantom", 10_000, () -> {
+            Trees.await("b took the offer of a new path", 10_000, () -> event(b, "remote.prefetching", "phantom.bin") != null);
+            Trees.await("b gave up on the phantom and deleted its file", 10_000, () -> {
                 try {
-                    return tempFiles(rb).isEmpty();
+                    return tempFiles(rb).isEmpty()
+                            && b.daemon.peering().engine().folders().view(id).orElseThrow().transfers().isEmpty();
                 } catch (Exception e) {
                     return false;
                 }
             });
-            assertTrue(event(b, "remote.prefetching", "phantom.bin") != null, "b took the offer of a new path");
-            for (String bad : List.of("escape.bin", "x.bin")) {
-                assertFalse(Files.exists(dir.resolve(bad)), bad + " was not written outside the root");
+            for (String path : bad) {
+                assertTrue(event(b, "remote.prefetching", path) == null, "the offer of " + path + " was not taken");
             }
+            try (Stream<Path> s = Files.list(dir)) {
+                assertEquals(around, s.map(Path::toString).sorted().toList(), "nothing appeared beside the roots");
+            }
+            assertFalse(Files.exists(Path.of("/tmp/abs.bin")));
             assertEquals(java.util.Set.of("small.txt"), Trees.snapshot(rb).keySet());
 
             // a serves preview blocks and bytes only of a file it offered, never of any other file.
