@@ -330,7 +330,7 @@ final class Applier {
             index.satisfied(e);
             return true;
         }
-        Files.createDirectories(abs.getParent());
+        makeParent(abs);
         Path tmp = abs.resolveSibling(TEMP_PREFIX + "link-" + abs.getFileName());
         Files.deleteIfExists(tmp);
         Files.createSymbolicLink(tmp, Path.of(e.target()));
@@ -347,7 +347,7 @@ final class Applier {
         if (!Arrays.equals(blocks.identity(), e.blocksHash()) || blocks.totalSize() != e.size()) {
             throw new IOException("the block list of " + e.path() + " does not match its announced content");
         }
-        Files.createDirectories(abs.getParent());
+        makeParent(abs);
         Path tmp = abs.resolveSibling(tempName(abs.getFileName().toString(), e.blocksHash()));
         Transfer t = new Transfer(e.path(), e.size(), new AtomicLong(), new AtomicLong(), n.sources());
         Map<Long, BlockList.Block> verified = prefetched(e, tmp, t); // listed as the prefetch's transfer meanwhile
@@ -377,7 +377,7 @@ final class Applier {
                 continue;
             }
             BlockList blocks = index.blocks(from.path()).orElse(null);
-            Files.createDirectories(abs.getParent());
+            makeParent(abs);
             folder.withApplyLock(() -> {
                 unchangedSince(cur, e.path());
                 unchangedSince(from, from.path());
@@ -389,13 +389,10 @@ final class Applier {
                 Files.move(srcPath, abs, StandardCopyOption.ATOMIC_MOVE);
                 setTimeAndMode(abs, e);
                 DiskState now = DiskState.of(abs);
-                index.put(List.of(new FolderIndex.Change(withLocal(e, now), blocks, now.inode()),
-                        new FolderIndex.Change(gone.entry(), null, 0)));
-                index.endIntent(intent);
+                index.applied(List.of(new FolderIndex.Change(withLocal(e, now), blocks, now.inode()),
+                        new FolderIndex.Change(gone.entry(), null, 0)), intent, List.of(e, gone.entry()));
                 return null;
             });
-            index.satisfied(e);
-            index.satisfied(gone.entry());
             events.publish("remote.renamed", folder.id(), e.path(), Map.of("from", from.path()));
             log.debug("folder {}: renamed {} to {} (no data transferred)", folder.id(), from.path(), e.path());
             return true;
@@ -415,7 +412,7 @@ final class Applier {
             setAside.remove(HexFormat.of().formatHex(e.blocksHash()));
             return false;
         }
-        Files.createDirectories(abs.getParent());
+        makeParent(abs);
         Path tmp = abs.resolveSibling(tempName(abs.getFileName().toString(), e.blocksHash()));
         Files.move(kept, tmp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         setAside.remove(HexFormat.of().formatHex(e.blocksHash()));
@@ -590,8 +587,7 @@ final class Applier {
             }
             DiskState done = DiskState.of(abs);
             changes.add(new FolderIndex.Change(withLocal(e, done), blocks, done.inode()));
-            List<FileEntry> written = index.put(changes);
-            index.endIntent(intent);
+            List<FileEntry> written = index.applied(changes, intent, List.of(e));
             if (conflict) {
                 events.publish("conflict", folder.id(), e.path(), Map.of("copy", aside, "winner", String.valueOf(e.modifiedBy())));
                 log.info("folder {}: conflict on {}: the other version is kept as {}", folder.id(), e.path(), aside);
@@ -599,7 +595,6 @@ final class Applier {
             }
             return null;
         });
-        index.satisfied(e);
         events.publish("remote.changed", folder.id(), e.path(), Map.of("type", e.type(), "size", e.size()));
     }
 
@@ -652,6 +647,13 @@ final class Applier {
         if ((m & 0001) != 0) perms.add(PosixFilePermission.OTHERS_EXECUTE);
         Files.setPosixFilePermissions(p, perms);
         Files.setLastModifiedTime(p, FileTime.from(e.modifiedNs(), TimeUnit.NANOSECONDS));
+    }
+
+    /** Creates the parent directory if it is missing (createDirectories alone fails and recovers when it exists). */
+    private static void makeParent(Path abs) throws IOException {
+        if (!Files.isDirectory(abs.getParent())) {
+            Files.createDirectories(abs.getParent());
+        }
     }
 
     static String tempName(String name, byte[] blocksHash) {

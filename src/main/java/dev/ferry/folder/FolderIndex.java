@@ -262,15 +262,33 @@ public final class FolderIndex implements AutoCloseable {
         if (changes.isEmpty()) {
             return List.of();
         }
+        return tx(() -> writeAll(changes));
+    }
+
+    /**
+     * What applying peers' versions changed, in one transaction: the changes are recorded, the intent that
+     * bracketed them is ended, and the needs they settle are removed (if still for those versions). One commit
+     * instead of three per applied file.
+     */
+    public synchronized List<FileEntry> applied(List<Change> changes, long intent, List<FileEntry> settled) throws IOException {
         return tx(() -> {
-            List<FileEntry> out = new ArrayList<>(changes.size());
-            for (Change c : changes) {
-                out.add(write(c));
+            List<FileEntry> out = changes.isEmpty() ? List.of() : writeAll(changes);
+            deleteIntent(intent);
+            for (FileEntry e : settled) {
+                deleteNeedIfFor(e);
             }
-            setMeta("revision", revision);
-            setMeta("digest", digest);
             return out;
         });
+    }
+
+    private List<FileEntry> writeAll(List<Change> changes) throws SQLException {
+        List<FileEntry> out = new ArrayList<>(changes.size());
+        for (Change c : changes) {
+            out.add(write(c));
+        }
+        setMeta("revision", revision);
+        setMeta("digest", digest);
+        return out;
     }
 
     public FileEntry put(Change c) throws IOException {
@@ -540,15 +558,19 @@ public final class FolderIndex implements AutoCloseable {
     /** Removes the need for a path if it is still for this version. */
     public synchronized void satisfied(FileEntry e) throws IOException {
         tx(() -> {
-            Need old = needRow(e.path());
-            if (old != null && old.entry().version().equals(e.version())) {
-                try (PreparedStatement ps = db.prepareStatement("DELETE FROM needs WHERE path = ?")) {
-                    ps.setString(1, e.path());
-                    ps.executeUpdate();
-                }
-            }
+            deleteNeedIfFor(e);
             return null;
         });
+    }
+
+    private void deleteNeedIfFor(FileEntry e) throws SQLException {
+        Need old = needRow(e.path());
+        if (old != null && old.entry().version().equals(e.version())) {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM needs WHERE path = ?")) {
+                ps.setString(1, e.path());
+                ps.executeUpdate();
+            }
+        }
     }
 
     public synchronized void retryLater(String path, long nextTry, String error) throws IOException {
@@ -599,12 +621,16 @@ public final class FolderIndex implements AutoCloseable {
 
     public synchronized void endIntent(long id) throws IOException {
         tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM intents WHERE id = ?")) {
-                ps.setLong(1, id);
-                ps.executeUpdate();
-            }
+            deleteIntent(id);
             return null;
         });
+    }
+
+    private void deleteIntent(long id) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM intents WHERE id = ?")) {
+            ps.setLong(1, id);
+            ps.executeUpdate();
+        }
     }
 
     public synchronized List<Intent> intents() throws IOException {
