@@ -343,14 +343,19 @@ final class Applier {
         if (!conflict && (renameFromDeleted(e, cur, abs) || takeBackFromVersions(e, cur, st, abs))) {
             return true;
         }
-        BlockList blocks = remote.blockList(folder.id(), e, n.sources());
-        if (!Arrays.equals(blocks.identity(), e.blocksHash()) || blocks.totalSize() != e.size()) {
-            throw new IOException("the block list of " + e.path() + " does not match its announced content");
-        }
         makeParent(abs);
         Path tmp = abs.resolveSibling(tempName(abs.getFileName().toString(), e.blocksHash()));
         Transfer t = new Transfer(e.path(), e.size(), new AtomicLong(), new AtomicLong(), n.sources());
         Map<Long, BlockList.Block> verified = prefetched(e, tmp, t); // listed as the prefetch's transfer meanwhile
+        BlockList blocks = verified.isEmpty() ? wholeOneBlockFile(e, tmp, t, n.sources()) : null;
+        if (blocks != null) {
+            verified = Map.of(0L, blocks.blocks().get(0));
+        } else {
+            blocks = remote.blockList(folder.id(), e, n.sources());
+            if (!Arrays.equals(blocks.identity(), e.blocksHash()) || blocks.totalSize() != e.size()) {
+                throw new IOException("the block list of " + e.path() + " does not match its announced content");
+            }
+        }
         transfers.put(e.path(), t);
         try {
             build(tmp, e, blocks, cur, st, t, n.sources(), verified);
@@ -360,6 +365,34 @@ final class Applier {
         setTimeAndMode(tmp, e);
         replace(e, cur, st, abs, tmp, conflict, blocks);
         return true;
+    }
+
+    /**
+     * A file of one block (most small files): its block list is its size and the SHA-256 of all its bytes, so
+     * the bytes are fetched with one range request and checked against the announced content identity, instead
+     * of asking for the list first and the bytes second. Writes them to {@code tmp}; null if that did not work
+     * (a member without {@code folder.range}, a file that changed there), and the usual way follows.
+     */
+    private BlockList wholeOneBlockFile(FileEntry e, Path tmp, Transfer t, List<String> sources) {
+        if (e.blockCount() != 1 || e.size() <= 0 || e.size() > dev.ferry.chunk.FastCdc.PROTOCOL_MAX) {
+            return null;
+        }
+        try (java.io.InputStream in = remote.range(folder.id(), e, 0, e.size(), sources, 0)) {
+            byte[] data = in.readNBytes((int) e.size());
+            BlockList list = BlockList.of(List.of(new dev.ferry.chunk.Chunk(0, data.length, BlockList.sha256().digest(data))));
+            if (data.length != e.size() || !Arrays.equals(list.identity(), e.blocksHash())) {
+                return null;
+            }
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
+                writeAt(out, 0, data);
+            }
+            t.fetched().addAndGet(data.length);
+            return list;
+        } catch (IOException | RuntimeException ex) {
+            log.debug("folder {}: {} in one request failed ({}); asking for its block list", folder.id(), e.path(), ex.getMessage());
+            return null;
+        }
     }
 
     /** If a file with exactly this content sits at a path that a peer deleted and we have yet to, move it here. */

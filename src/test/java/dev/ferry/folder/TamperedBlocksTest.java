@@ -25,10 +25,21 @@ class TamperedBlocksTest {
 
     @Test
     void blocksThatDoNotMatchTheirHashAreNeverWritten() throws Exception {
+        tamperedThenRepaired(3_000_000, 1_000_000);
+    }
+
+    /** A one-block file is fetched in one range request and checked against its content identity as a whole. */
+    @Test
+    void aOneBlockFileWhoseBytesDoNotMatchIsNeverWritten() throws Exception {
+        tamperedThenRepaired(12_000, 4_000);
+    }
+
+    /** A file of {@code size} bytes on a, altered at {@code at} behind a's index, then put right again. */
+    private void tamperedThenRepaired(int size, int at) throws Exception {
         Path ra = dir.resolve("ra");
         Path rb = dir.resolve("rb");
         Files.createDirectories(ra);
-        byte[] original = new byte[3_000_000];
+        byte[] original = new byte[size];
         new Random(5).nextBytes(original);
         try (TestNode a = Trees.node(dir.resolve("a"))) {
             String id = Trees.createFolder(a, "tamper", ra);
@@ -42,10 +53,10 @@ class TamperedBlocksTest {
             Path alias = dir.resolve("alias.bin");
             Files.createLink(alias, file);
             FileTime mtime = Files.getLastModifiedTime(file);
-            byte[] altered = new byte[4096];
+            byte[] altered = new byte[Math.min(4096, size - at)];
             java.util.Arrays.fill(altered, (byte) 0x5a);
             try (RandomAccessFile raf = new RandomAccessFile(alias.toFile(), "rw")) {
-                raf.seek(1_000_000);
+                raf.seek(at);
                 raf.write(altered);
             }
             Files.setLastModifiedTime(alias, mtime);
@@ -61,15 +72,15 @@ class TamperedBlocksTest {
                     for (Path p : (Iterable<Path>) s::iterator) {
                         if (p.getFileName().toString().startsWith(".ferry-tmp-")) {
                             byte[] partial = Files.readAllBytes(p);
-                            assertFalse(partial.length >= 1_004_096 && java.util.Arrays.equals(
-                                    java.util.Arrays.copyOfRange(partial, 1_000_000, 1_004_096), altered), "the altered block was written");
+                            assertFalse(partial.length >= at + altered.length && java.util.Arrays.equals(
+                                    java.util.Arrays.copyOfRange(partial, at, at + altered.length), altered), "the altered block was written");
                         }
                     }
                 }
                 // The member's file is put right again: b takes the announced content, verified.
                 try (RandomAccessFile raf = new RandomAccessFile(alias.toFile(), "rw")) {
-                    raf.seek(1_000_000);
-                    raf.write(original, 1_000_000, 4096);
+                    raf.seek(at);
+                    raf.write(original, at, altered.length);
                 }
                 Files.setLastModifiedTime(alias, mtime);
                 Trees.await("b has the verified content", 60_000, () -> Files.exists(rb.resolve("data.bin")));
