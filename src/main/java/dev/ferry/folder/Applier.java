@@ -62,6 +62,8 @@ final class Applier {
     private final Map<String, Transfer> transfers = new ConcurrentHashMap<>();
     private final BlockFetcher fetcher;
     private final Prefetcher prefetcher;
+    /** Directories whose entries this round changed, fsynced at its end. */
+    private final Set<Path> changedDirs = ConcurrentHashMap.newKeySet();
     /**
      * Files a peer's delete just moved into the version store, by content: when the same content reappears under
      * another name (a rename or move whose delete arrived first), it is moved back out instead of fetched.
@@ -98,6 +100,32 @@ final class Applier {
      * deletions deepest first. Failures are recorded for a retry with backoff.
      */
     int applyDue(long now) throws IOException {
+        try {
+            return applyRound(now);
+        } finally {
+            syncChangedDirectories();
+        }
+    }
+
+    /**
+     * Makes the round's renames, creations and deletions durable: each directory they changed is fsynced once (a
+     * file's own fsync does not cover the directory entry that a rename wrote), so a power cut cannot bring back
+     * an old version that the index already records as replaced.
+     */
+    private void syncChangedDirectories() {
+        for (Path dir : List.copyOf(changedDirs)) {
+            changedDirs.remove(dir);
+            try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+                ch.force(true);
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // removed in the same round: its parent was changed too
+            } catch (IOException e) {
+                log.debug("folder {}: cannot fsync directory {}: {}", folder.id(), dir, e.getMessage());
+            }
+        }
+    }
+
+    private int applyRound(long now) throws IOException {
         List<FolderIndex.Need> due = new ArrayList<>(index.needs(now, 2000));
         if (due.isEmpty()) {
             return 0;
@@ -155,7 +183,11 @@ final class Applier {
     /** Applies one need; true if settled. A failure is recorded on the need with its backoff. */
     private boolean applyOne(FolderIndex.Need n) throws IOException {
         try {
-            return apply(n, true);
+            boolean done = apply(n, true);
+            if (done) {
+                changedDirs.add(folder.root().resolve(n.entry().path()).getParent());
+            }
+            return done;
         } catch (IOException | RuntimeException e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             if (msg.contains("No space left")) {
@@ -293,7 +325,7 @@ final class Applier {
             diskUnchanged(e.path(), abs);
             String place = folder.versions().placeFor(e.path(), Instant.now());
             long intent = index.beginIntent("delete", e.path(), null, place);
-            folder.versions().moveAside(e.path(), place);
+            changed(folder.versions().moveAside(e.path(), place));
             index.moveBlocks(e.path(), place);
             index.put(new FolderIndex.Change(e, null, 0));
             index.endIntent(intent);
@@ -420,6 +452,7 @@ final class Applier {
                 }
                 long intent = index.beginIntent("rename", e.path(), from.path(), null);
                 Files.move(srcPath, abs, StandardCopyOption.ATOMIC_MOVE);
+                changedDirs.add(srcPath.getParent());
                 setTimeAndMode(abs, e);
                 DiskState now = DiskState.of(abs);
                 index.applied(List.of(new FolderIndex.Change(withLocal(e, now), blocks, now.inode()),
@@ -602,7 +635,7 @@ final class Applier {
                     }
                     Files.delete(abs); // not empty (untracked files in it): retried, nothing lost
                 } else {
-                    folder.versions().moveAside(e.path(), aside);
+                    changed(folder.versions().moveAside(e.path(), aside));
                     index.moveBlocks(e.path(), aside);
                     if (cur != null && cur.isFile() && cur.blocksHash() != null) {
                         setAside.put(HexFormat.of().formatHex(cur.blocksHash()), aside);
@@ -658,7 +691,7 @@ final class Applier {
                     StandardCopyOption.ATOMIC_MOVE);
             folder.changed(Conflicts.copyName(path, cur));
         } else {
-            folder.versions().moveAside(path, folder.versions().placeFor(path, Instant.now()));
+            changed(folder.versions().moveAside(path, folder.versions().placeFor(path, Instant.now())));
         }
     }
 
@@ -680,6 +713,13 @@ final class Applier {
         if ((m & 0001) != 0) perms.add(PosixFilePermission.OTHERS_EXECUTE);
         Files.setPosixFilePermissions(p, perms);
         Files.setLastModifiedTime(p, FileTime.from(e.modifiedNs(), TimeUnit.NANOSECONDS));
+    }
+
+    /** Notes the directory of a path moved into the version store (null: nothing was moved). */
+    private void changed(Path moved) {
+        if (moved != null) {
+            changedDirs.add(moved.getParent());
+        }
     }
 
     /** Creates the parent directory if it is missing (createDirectories alone fails and recovers when it exists). */

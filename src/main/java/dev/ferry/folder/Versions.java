@@ -53,17 +53,18 @@ final class Versions {
         return candidate;
     }
 
-    /** Moves what is at {@code rel} to {@code place} (from {@link #placeFor}). */
-    void moveAside(String rel, String place) throws IOException {
+    /** Moves what is at {@code rel} to {@code place} (from {@link #placeFor}); returns where it went (null: a link, deleted). */
+    Path moveAside(String rel, String place) throws IOException {
         Path source = folder.root().resolve(rel);
         if (Files.isSymbolicLink(source)) {
             // A link holds no content worth keeping, and a kept link could later lead a move out of the root.
             Files.delete(source);
-            return;
+            return null;
         }
         Path target = folder.root().resolve(place);
         Files.createDirectories(target.getParent());
         Files.move(folder.root().resolve(rel), target, StandardCopyOption.ATOMIC_MOVE);
+        return target;
     }
 
     List<KeptVersion> list() throws IOException {
