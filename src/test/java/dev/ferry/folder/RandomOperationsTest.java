@@ -97,11 +97,13 @@ class RandomOperationsTest {
             try {
                 Trees.awaitSame(120_000, roots);
             } catch (AssertionError e) {
+                // Everything a replay needs goes into the failure itself, so it reaches CI's log and report.
+                StringBuilder why = new StringBuilder("seed " + seed + " (replay with -Dferry.seed=" + seed + "): ").append(e.getMessage()).append("\n");
                 for (int i = 0; i < n; i++) {
                     var v = nodes[i].sync().get("/libraries/" + id).data();
-                    System.out.println("member " + i + ": need_files=" + v.path("need_files") + " error=" + v.path("error")
-                            + " needed=" + v.path("needed").toString().substring(0, Math.min(2000, v.path("needed").toString().length())));
-                    System.out.println("member " + i + " peers: " + nodes[i].sync().get("/peers").data());
+                    why.append("member " + i + ": need_files=" + v.path("need_files") + " error=" + v.path("error")
+                            + " needed=" + v.path("needed").toString().substring(0, Math.min(2000, v.path("needed").toString().length()))).append("\n");
+                    why.append("member " + i + " peers: " + nodes[i].sync().get("/peers").data()).append("\n");
                 }
                 Set<String> paths = new HashSet<>();
                 for (Path r : roots) {
@@ -114,19 +116,19 @@ class RandomOperationsTest {
                     }
                     if (seen.stream().distinct().count() > 1) {
                         for (int i = 0; i < n; i++) {
-                            System.out.println("member " + i + " is " + nodes[i].daemon.peering().peerId());
+                            why.append("member " + i + " is " + nodes[i].daemon.peering().peerId()).append("\n");
                             FolderIndex idx = nodes[i].daemon.peering().engine().folders().folder(id).index();
-                            System.out.println("differs " + p + " member " + i + ": disk=" + seen.get(i) + " index="
-                                    + idx.get(p).orElse(null) + " need=" + idx.needFor(p).orElse(null));
+                            why.append("differs " + p + " member " + i + ": disk=" + seen.get(i) + " index="
+                                    + idx.get(p).orElse(null) + " need=" + idx.needFor(p).orElse(null)).append("\n");
                             for (FolderEvents.Event ev : nodes[i].daemon.peering().engine().folders().events().since(0)) {
                                 if (p.equals(ev.path()) || String.valueOf(ev.data()).contains(p)) {
-                                    System.out.println("   event " + ev.id() + " " + ev.type() + " " + ev.data());
+                                    why.append("   event " + ev.id() + " " + ev.type() + " " + ev.data()).append("\n");
                                 }
                             }
                         }
                     }
                 }
-                throw e;
+                throw new AssertionError(why.toString(), e);
             }
             Set<String> present = new HashSet<>();
             for (Path r : roots) {
