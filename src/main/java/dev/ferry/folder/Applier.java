@@ -623,10 +623,20 @@ final class Applier {
             if (there != null) {
                 if (conflict) {
                     Path copy = PathRules.resolveSafely(folder.root(), aside);
+                    FileEntry before = index.get(aside).orElse(null);
+                    if (DiskState.of(copy) != null) {
+                        // A copy of this name is there already (the loser's modifier wrote twice within one second):
+                        // it goes to the version store, never overwritten.
+                        String kept = folder.versions().placeFor(aside, Instant.now());
+                        changed(folder.versions().moveAside(aside, kept));
+                        index.moveBlocks(aside, kept);
+                    }
                     Files.move(abs, copy, StandardCopyOption.ATOMIC_MOVE);
                     DiskState cs = DiskState.of(copy);
+                    // Newer than whatever this name held, so every member takes it instead of ignoring it as older.
+                    VersionVector version = (before == null ? VersionVector.EMPTY : before.version()).bump(folder.me());
                     FileEntry copied = new FileEntry(aside, cur.type(), cur.size(), cs.modifiedNs(), cs.mode(), cur.target(),
-                            cur.blocksHash(), cur.blockCount(), VersionVector.EMPTY.bump(folder.me()), false, 0, cur.modifiedBy());
+                            cur.blocksHash(), cur.blockCount(), version, false, 0, cur.modifiedBy());
                     changes.add(new FolderIndex.Change(copied, index.blocks(e.path()).orElse(null), cs.inode()));
                 } else if (FileEntry.DIR.equals(there.type())) {
                     // A directory a peer turned into a file: it goes once its contents' deletions were applied.

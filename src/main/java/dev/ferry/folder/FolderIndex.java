@@ -494,12 +494,18 @@ public final class FolderIndex implements AutoCloseable {
     /** A peer's version of a path that this node still has to apply, and the peers that announced it. */
     public record Need(FileEntry entry, List<String> sources, int attempts, long nextTry, String error) {}
 
-    /** Records (or replaces with a newer version) what is needed for a path; sources accumulate for one version. */
+    /**
+     * Records (or replaces) what is needed for a path; sources accumulate for one version and content. A version
+     * older than the one already needed is not recorded: it would be found done and dropped, and the newer lost.
+     */
     public synchronized void need(FileEntry e, String source) throws IOException {
         tx(() -> {
             Need old = needRow(e.path());
+            if (old != null && Conflicts.order(e, old.entry()) == VersionVector.Order.LESSER) {
+                return null; // a newer version of this path is already needed
+            }
             List<String> sources = new ArrayList<>();
-            if (old != null && old.entry().version().equals(e.version())) {
+            if (old != null && old.entry().version().equals(e.version()) && old.entry().sameContent(e)) {
                 sources.addAll(old.sources());
             }
             if (source != null && !sources.contains(source)) {
@@ -565,7 +571,7 @@ public final class FolderIndex implements AutoCloseable {
 
     private void deleteNeedIfFor(FileEntry e) throws SQLException {
         Need old = needRow(e.path());
-        if (old != null && old.entry().version().equals(e.version())) {
+        if (old != null && old.entry().version().equals(e.version()) && old.entry().sameContent(e)) {
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM needs WHERE path = ?")) {
                 ps.setString(1, e.path());
                 ps.executeUpdate();

@@ -399,9 +399,11 @@ public final class FolderSync implements AutoCloseable {
             String copy = Conflicts.copyName(theirs.path(), theirs);
             FileEntry existing = f.index().get(copy).orElse(null);
             if (existing == null || !existing.sameContent(theirs)) {
+                // Newer than whatever the name held (an earlier copy of the same second, a delete), as the member
+                // that made this copy from its own file has it: an older-looking copy would be ignored everywhere.
+                VersionVector version = (existing == null ? VersionVector.EMPTY : existing.version()).bump(from.toString());
                 FileEntry copyEntry = new FileEntry(copy, FileEntry.FILE, theirs.size(), theirs.modifiedNs(), theirs.mode(), null,
-                        theirs.blocksHash(), theirs.blockCount(), VersionVector.EMPTY.bump(from.toString()), false, 0,
-                        theirs.modifiedBy());
+                        theirs.blocksHash(), theirs.blockCount(), version, false, 0, theirs.modifiedBy());
                 needs(f, copyEntry, from);
                 events.publish("conflict", f.id(), theirs.path(), Map.of("copy", copy, "winner", String.valueOf(mine.modifiedBy())));
             }
