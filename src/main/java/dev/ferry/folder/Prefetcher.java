@@ -83,7 +83,7 @@ final class Prefetcher {
             Path abs = PathRules.resolveSafely(folder.root(), path);
             DiskState parent = DiskState.of(abs.getParent());
             if (DiskState.of(abs) != null || parent == null || !FileEntry.DIR.equals(parent.type())
-                    || Files.getFileStore(abs.getParent()).getUsableSpace() < o.size() + (256L << 20)) {
+                    || o.size() > Files.getFileStore(abs.getParent()).getUsableSpace() - (256L << 20)) {
                 return;
             }
             String name = abs.getFileName().toString();
