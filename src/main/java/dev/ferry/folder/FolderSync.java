@@ -246,8 +246,8 @@ public final class FolderSync implements AutoCloseable {
     /** Pulls the folder from every connected member. */
     void pullAll(Folder f) {
         try {
-            for (var m : libraries.members(f.id())) {
-                peers.link(PeerId.parse(m.peerId())).ifPresent(link -> requestPull(f.id(), link));
+            for (PeerLink link : connectedMembers(f.id())) {
+                requestPull(f.id(), link);
             }
         } catch (IOException e) {
             log.warn("folder {}: cannot pull from its members: {}", f.id(), e.getMessage());
@@ -257,8 +257,8 @@ public final class FolderSync implements AutoCloseable {
     void announce(Folder f) {
         byte[] body = FolderMessages.encode(new FolderMessages.Notify(f.id(), f.index().revision()));
         try {
-            for (var m : libraries.members(f.id())) {
-                peers.link(PeerId.parse(m.peerId())).ifPresent(link -> link.request("library.notify", body));
+            for (PeerLink link : connectedMembers(f.id())) {
+                link.request("library.notify", body);
             }
         } catch (IOException e) {
             log.warn("folder {}: cannot announce revision: {}", f.id(), e.getMessage());
@@ -267,11 +267,9 @@ public final class FolderSync implements AutoCloseable {
 
     /** Offers a new large file to the connected members while it is hashed (see {@link Previews}); null if none is connected. */
     Previews.Preview offerPreview(Folder f, String rel, DiskState st) {
-        List<PeerLink> links = new ArrayList<>();
+        List<PeerLink> links;
         try {
-            for (var m : libraries.members(f.id())) {
-                peers.link(PeerId.parse(m.peerId())).ifPresent(links::add);
-            }
+            links = connectedMembers(f.id());
         } catch (IOException e) {
             return null;
         }
@@ -284,6 +282,15 @@ public final class FolderSync implements AutoCloseable {
             link.request("folder.preview", body);
         }
         return p;
+    }
+
+    /** Links to the library's members that are connected now. */
+    private List<PeerLink> connectedMembers(String libraryId) throws IOException {
+        List<PeerLink> links = new ArrayList<>();
+        for (var m : libraries.members(libraryId)) {
+            peers.link(PeerId.parse(m.peerId())).ifPresent(links::add);
+        }
+        return links;
     }
 
     /** Pulls the member's changes (see {@link dev.ferry.peer.PullRunner}). */
