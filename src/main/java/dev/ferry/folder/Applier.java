@@ -154,29 +154,18 @@ final class Applier {
     }
 
     private void applyAll(List<FolderIndex.Need> files, java.util.concurrent.atomic.AtomicInteger settled) {
-        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(PARALLEL_FILES);
-        List<Thread> threads = new ArrayList<>();
-        for (FolderIndex.Need n : files) {
-            slots.acquireUninterruptibly();
-            threads.add(Thread.ofVirtual().name("apply-file").start(() -> {
+        try {
+            Bounded.forEach(files, PARALLEL_FILES, "apply-file", (n, i) -> {
                 try {
                     if (folder.rootPresent() && applyOne(n)) {
                         settled.incrementAndGet();
                     }
                 } catch (IOException e) {
                     log.warn("folder {}: {}", folder.id(), e.getMessage());
-                } finally {
-                    slots.release();
                 }
-            }));
-        }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -739,12 +728,13 @@ final class Applier {
         }
     }
 
-    static String tempName(String name, byte[] blocksHash) {
-        return TEMP_PREFIX + tempBase(name) + "-" + HexFormat.of().formatHex(blocksHash, 0, 6);
+    /** A temp file name for {@code name}: its first 200 UTF-8 bytes and the first 6 bytes of {@code tag} in hex. */
+    static String tempName(String name, byte[] tag) {
+        return TEMP_PREFIX + tempBase(name) + "-" + HexFormat.of().formatHex(tag, 0, 6);
     }
 
     /** The start of a file name that a temp file name repeats: at most 200 UTF-8 bytes, whole characters. */
-    static String tempBase(String name) {
+    private static String tempBase(String name) {
         int bytes = 0;
         int end = 0;
         while (end < name.length()) {

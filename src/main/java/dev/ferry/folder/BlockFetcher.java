@@ -69,27 +69,12 @@ final class BlockFetcher {
     private void fetchRuns(FileChannel out, List<List<BlockList.Block>> runs, Transfer t, RangeSource ranges,
             List<String> sources, WriteBehind flusher) throws IOException {
         List<BlockList.Block> retry = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(RUNS_IN_FLIGHT);
-        List<Thread> threads = new ArrayList<>();
-        int attempt = 0;
-        for (List<BlockList.Block> r : runs) {
-            slots.acquireUninterruptibly();
-            int a = attempt++;
-            threads.add(Thread.ofVirtual().name("range-" + t.path()).start(() -> {
-                try {
-                    fetchRun(out, r, t, ranges, a, retry, flusher);
-                } finally {
-                    slots.release();
-                }
-            }));
-        }
-        for (Thread th : threads) {
-            try {
-                th.join();
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
+        try {
+            // The run's index is its attempt number, so runs start at different members (see Remote.range).
+            Bounded.forEach(runs, RUNS_IN_FLIGHT, "range-" + t.path(), (r, a) -> fetchRun(out, r, t, ranges, a, retry, flusher));
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
         }
         if (!retry.isEmpty()) {
             List<BlockList.Block> sorted = new ArrayList<>(retry);

@@ -297,17 +297,7 @@ public final class FolderIndex implements AutoCloseable {
 
     /** Updates only the local file key and time of a path whose content is unchanged (no new revision). */
     public synchronized void touch(String path, long modifiedNs, long inode) throws IOException {
-        tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement(
-                    "UPDATE files SET modified_ns = ?, inode = ?, recorded_ns = ? WHERE path = ?")) {
-                ps.setLong(1, modifiedNs);
-                ps.setLong(2, inode);
-                ps.setLong(3, nowNs());
-                ps.setString(4, path);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        update("UPDATE files SET modified_ns = ?, inode = ?, recorded_ns = ? WHERE path = ?", modifiedNs, inode, nowNs(), path);
     }
 
     private FileEntry write(Change c) throws SQLException {
@@ -376,25 +366,12 @@ public final class FolderIndex implements AutoCloseable {
      * store): a later version that needs them again finds them locally instead of fetching them.
      */
     public synchronized void moveBlocks(String from, String to) throws IOException {
-        tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement("UPDATE block_at SET path = ? WHERE path = ?")) {
-                ps.setString(1, to);
-                ps.setString(2, from);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        update("UPDATE block_at SET path = ? WHERE path = ?", to, from);
     }
 
     /** Forgets where blocks of {@code path} were (a kept version that was pruned or taken back). */
     public synchronized void dropBlocks(String path) throws IOException {
-        tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM block_at WHERE path = ?")) {
-                ps.setString(1, path);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        update("DELETE FROM block_at WHERE path = ?", path);
     }
 
     /** Entries changed after revision {@code since}, in revision order. */
@@ -479,14 +456,7 @@ public final class FolderIndex implements AutoCloseable {
     }
 
     public synchronized void setCursor(String peer, long rev) throws IOException {
-        tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO cursors(peer, rev) VALUES (?,?)")) {
-                ps.setString(1, peer);
-                ps.setLong(2, rev);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        update("INSERT OR REPLACE INTO cursors(peer, rev) VALUES (?,?)", peer, rev);
     }
 
     // ---- needs ---------------------------------------------------------------------------------------------
@@ -572,24 +542,12 @@ public final class FolderIndex implements AutoCloseable {
     private void deleteNeedIfFor(FileEntry e) throws SQLException {
         Need old = needRow(e.path());
         if (old != null && old.entry().version().equals(e.version()) && old.entry().sameContent(e)) {
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM needs WHERE path = ?")) {
-                ps.setString(1, e.path());
-                ps.executeUpdate();
-            }
+            execute("DELETE FROM needs WHERE path = ?", e.path());
         }
     }
 
     public synchronized void retryLater(String path, long nextTry, String error) throws IOException {
-        tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement(
-                    "UPDATE needs SET attempts = attempts + 1, next_try = ?, error = ? WHERE path = ?")) {
-                ps.setLong(1, nextTry);
-                ps.setString(2, error);
-                ps.setString(3, path);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        update("UPDATE needs SET attempts = attempts + 1, next_try = ?, error = ? WHERE path = ?", nextTry, error, path);
     }
 
     private Need need(ResultSet rs) throws SQLException {
@@ -633,8 +591,22 @@ public final class FolderIndex implements AutoCloseable {
     }
 
     private void deleteIntent(long id) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM intents WHERE id = ?")) {
-            ps.setLong(1, id);
+        execute("DELETE FROM intents WHERE id = ?", id);
+    }
+
+    /** One statement with its parameters, in a transaction of its own. */
+    private void update(String sql, Object... params) throws IOException {
+        tx(() -> {
+            execute(sql, params);
+            return null;
+        });
+    }
+
+    private void execute(String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
             ps.executeUpdate();
         }
     }

@@ -87,9 +87,9 @@ final class Prefetcher {
                 return;
             }
             String name = abs.getFileName().toString();
-            // Named after the whole path too: two long names that share their first 200 bytes get their own files.
-            String tag = java.util.HexFormat.of().formatHex(BlockList.sha256().digest(path.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 6);
-            Path tmp = abs.resolveSibling(Applier.TEMP_PREFIX + Applier.tempBase(name) + "-" + tag + SUFFIX);
+            // Tagged with the whole path's hash: two long names that share their first 200 bytes get their own files.
+            byte[] pathHash = BlockList.sha256().digest(path.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Path tmp = abs.resolveSibling(Applier.tempName(name, pathHash) + SUFFIX);
             Prefetch p = new Prefetch(path, o.size(), o.modifiedNs(), tmp, link.remoteId().toString());
             synchronized (byPath) {
                 long running = byPath.values().stream().filter(q -> !q.result.isDone()).count();
