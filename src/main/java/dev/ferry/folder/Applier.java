@@ -551,7 +551,7 @@ final class Applier {
                 }
             }
             long t0 = System.nanoTime();
-            fetcher.fetch(out, missing, t, (offset, length, attempt) -> remote.range(folder.id(), e, offset, length, sources, attempt),
+            fetcher.fetch(tmp, out, missing, t, (offset, length, attempt) -> remote.range(folder.id(), e, offset, length, sources, attempt),
                     sources);
             long t1 = System.nanoTime();
             out.truncate(blocks.totalSize());

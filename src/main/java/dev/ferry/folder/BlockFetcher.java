@@ -1,7 +1,9 @@
 package dev.ferry.folder;
 
+import dev.ferry.io.RangeWriter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +41,7 @@ final class BlockFetcher {
      * does not hash. Every block cut from a range is verified; a run that fails (the sender's file changed, a
      * corrupt block, a lost link) is fetched again block by block, by hash, from any member.
      */
-    void fetch(FileChannel out, List<BlockList.Block> missing, Transfer t, RangeSource ranges, List<String> sources)
+    void fetch(Path file, FileChannel out, List<BlockList.Block> missing, Transfer t, RangeSource ranges, List<String> sources)
             throws IOException {
         if (missing.isEmpty()) {
             return;
@@ -60,18 +62,18 @@ final class BlockFetcher {
         runs.add(run);
         WriteBehind flusher = new WriteBehind(out);
         try {
-            fetchRuns(out, runs, t, ranges, sources, flusher);
+            fetchRuns(file, out, runs, t, ranges, sources, flusher);
         } finally {
             flusher.await();
         }
     }
 
-    private void fetchRuns(FileChannel out, List<List<BlockList.Block>> runs, Transfer t, RangeSource ranges,
+    private void fetchRuns(Path file, FileChannel out, List<List<BlockList.Block>> runs, Transfer t, RangeSource ranges,
             List<String> sources, WriteBehind flusher) throws IOException {
         List<BlockList.Block> retry = java.util.Collections.synchronizedList(new ArrayList<>());
         try {
             // The run's index is its attempt number, so runs start at different members (see Remote.range).
-            Bounded.forEach(runs, RUNS_IN_FLIGHT, "range-" + t.path(), (r, a) -> fetchRun(out, r, t, ranges, a, retry, flusher));
+            Bounded.forEach(runs, RUNS_IN_FLIGHT, "range-" + t.path(), (r, a) -> fetchRun(file, out, r, t, ranges, a, retry, flusher));
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
@@ -83,27 +85,42 @@ final class BlockFetcher {
         }
     }
 
-    private void fetchRun(FileChannel out, List<BlockList.Block> run, Transfer t, RangeSource ranges, int attempt,
+    private void fetchRun(Path file, FileChannel out, List<BlockList.Block> run, Transfer t, RangeSource ranges, int attempt,
             List<BlockList.Block> retry, WriteBehind flusher) {
         long start = run.get(0).offset();
         BlockList.Block last = run.get(run.size() - 1);
+        long length = last.offset() + last.size() - start;
         int done = 0;
-        try (java.io.InputStream in = ranges.open(start, last.offset() + last.size() - start, attempt)) {
+        // The run's bytes are consecutive: written in order past the page cache (see RangeWriter). A block counts
+        // as done only once the writer has put it in the file, so one the writer still gathered when a write
+        // failed is fetched again with the rest.
+        RangeWriter w = RangeWriter.open(file, out, start, length);
+        try (java.io.InputStream in = ranges.open(start, length, attempt)) {
             for (BlockList.Block b : run) {
                 byte[] data = new byte[b.size()];
                 // Straight into the block's array: readNBytes(int) would gather pieces and copy them again.
                 if (in.readNBytes(data, 0, data.length) != data.length || !Applier.matches(data, b.hash())) {
                     break;
                 }
-                Applier.writeAt(out, b.offset(), data);
-                flusher.wrote(b.size());
-                t.done().addAndGet(b.size());
-                t.fetched().addAndGet(b.size());
+                w.write(data, 0, data.length);
                 done++;
             }
         } catch (IOException | RuntimeException ex) {
             log.debug("folder {}: range of {} failed ({}); fetching its blocks one by one", folderId, t.path(), ex.getMessage());
         }
+        try {
+            w.close();
+        } catch (IOException ex) {
+            log.debug("folder {}: writing a range of {} failed ({}); fetching its blocks one by one", folderId, t.path(), ex.getMessage());
+            done = 0;
+        }
+        long bytes = 0;
+        for (BlockList.Block b : run.subList(0, done)) {
+            bytes += b.size();
+        }
+        flusher.wrote(bytes);
+        t.done().addAndGet(bytes);
+        t.fetched().addAndGet(bytes);
         if (done < run.size()) {
             retry.addAll(run.subList(done, run.size()));
         }

@@ -139,7 +139,7 @@ final class Prefetcher {
                 }
                 offset += blocks.totalSize();
                 next += blocks.count();
-                fetcher.fetch(out, missing, p.transfer, (from, length, attempt) -> range(link, p, from, length),
+                fetcher.fetch(p.tmp, out, missing, p.transfer, (from, length, attempt) -> range(link, p, from, length),
                         p.transfer.from());
                 verified.addAll(batch);
                 if (!batch.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.ferry.store;
 
+import dev.ferry.io.RangeWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -19,6 +20,8 @@ import java.security.NoSuchAlgorithmException;
 public final class BlobWriter extends OutputStream {
     private final Path temp;
     private final FileChannel channel;
+    /** Created with the first bytes written, so a small blob never opens a second (direct) channel. */
+    private RangeWriter out;
     private final PipelinedDigest digest;
     private final long limit;
     static final int BATCH = 1 << 20;
@@ -73,9 +76,7 @@ public final class BlobWriter extends OutputStream {
             // Large enough to write as it is: no gathering copy.
             flushBatch();
             digest.update(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
-            while (buf.hasRemaining()) {
-                channel.write(buf);
-            }
+            writeOut(buf);
             maybeSyncEarly();
             return;
         }
@@ -96,11 +97,27 @@ public final class BlobWriter extends OutputStream {
         }
         batch.flip();
         digest.update(batch.array(), 0, batch.limit());
-        while (batch.hasRemaining()) {
-            channel.write(batch);
-        }
+        writeOut(batch);
         batch.clear();
         maybeSyncEarly();
+    }
+
+    private static void closeQuietly(RangeWriter w) {
+        if (w != null) {
+            try {
+                w.close();
+            } catch (IOException e) {
+                // only what an abandoned upload had gathered
+            }
+        }
+    }
+
+    /** Past the page cache once the blob is known to be large (see {@link RangeWriter}). */
+    private void writeOut(ByteBuffer buf) throws IOException {
+        if (out == null) {
+            out = RangeWriter.open(temp, channel, 0, size);
+        }
+        out.write(buf);
     }
 
     private void maybeSyncEarly() {
@@ -137,6 +154,9 @@ public final class BlobWriter extends OutputStream {
     String finish() throws IOException {
         if (!finished) {
             flushBatch();
+            if (out != null) {
+                out.close();
+            }
             awaitEarlySync();
             channel.force(false);
             channel.close();
@@ -167,6 +187,7 @@ public final class BlobWriter extends OutputStream {
             earlySync.exceptionally(e -> null).join(); // never close the channel under a running fdatasync
         }
         try {
+            closeQuietly(out); // after finish() a no-op; otherwise the bytes are about to be deleted anyway
             channel.close();
         } finally {
             if (!installed) {

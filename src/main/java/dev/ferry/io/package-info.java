@@ -1,0 +1,5 @@
+/**
+ * Disk writing shared by the asset store and folder transfers: {@link dev.ferry.io.RangeWriter} writes a range of
+ * a file past the page cache where the filesystem allows it. Depends on nothing else in Ferry.
+ */
+package dev.ferry.io;
