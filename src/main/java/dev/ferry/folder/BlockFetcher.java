@@ -95,24 +95,28 @@ final class BlockFetcher {
         // as done only once the writer has put it in the file, so one the writer still gathered when a write
         // failed is fetched again with the rest.
         RangeWriter w = RangeWriter.open(file, out, start, length);
-        try (java.io.InputStream in = ranges.open(start, length, attempt)) {
-            for (BlockList.Block b : run) {
-                byte[] data = new byte[b.size()];
-                // Straight into the block's array: readNBytes(int) would gather pieces and copy them again.
-                if (in.readNBytes(data, 0, data.length) != data.length || !Applier.matches(data, b.hash())) {
-                    break;
-                }
-                w.write(data, 0, data.length);
-                done++;
-            }
-        } catch (IOException | RuntimeException ex) {
-            log.debug("folder {}: range of {} failed ({}); fetching its blocks one by one", folderId, t.path(), ex.getMessage());
-        }
         try {
-            w.close();
-        } catch (IOException ex) {
-            log.debug("folder {}: writing a range of {} failed ({}); fetching its blocks one by one", folderId, t.path(), ex.getMessage());
-            done = 0;
+            try (java.io.InputStream in = ranges.open(start, length, attempt)) {
+                for (BlockList.Block b : run) {
+                    byte[] data = new byte[b.size()];
+                    // Straight into the block's array: readNBytes(int) would gather pieces and copy them again.
+                    if (in.readNBytes(data, 0, data.length) != data.length || !Applier.matches(data, b.hash())) {
+                        break;
+                    }
+                    w.write(data, 0, data.length);
+                    done++;
+                }
+            } catch (IOException | RuntimeException ex) {
+                log.debug("folder {}: range of {} failed ({}); fetching its blocks one by one", folderId, t.path(), ex.getMessage());
+            }
+        } finally {
+            try {
+                w.close();
+            } catch (IOException ex) {
+                log.debug("folder {}: writing a range of {} failed ({}); fetching its blocks one by one", folderId, t.path(),
+                        ex.getMessage());
+                done = 0;
+            }
         }
         long bytes = 0;
         for (BlockList.Block b : run.subList(0, done)) {

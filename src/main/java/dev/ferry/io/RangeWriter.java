@@ -5,6 +5,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -19,8 +20,8 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * size ({@link #ALIGN}), so the unaligned head of the range (up to the first block boundary) and its unaligned tail go through
  * the caller's ordinary channel, and the aligned middle is gathered in a pooled, aligned buffer and written
  * with one direct call per {@value #STAGE} bytes. Pieces of the file written one way and the other never share
- * a filesystem block, so the page cache stays coherent. A filesystem that refuses {@code O_DIRECT} (tmpfs,
- * some network filesystems) gets ordinary writes, as does a range shorter than {@value #MIN_DIRECT} bytes.
+ * a 4 KiB block, so the page cache stays coherent. A filesystem that refuses {@code O_DIRECT} (some network and
+ * FUSE filesystems, tmpfs before Linux 6.6) gets ordinary writes, as does a range shorter than {@value #MIN_DIRECT} bytes.
  * Durability is unchanged: the caller still forces its channel before it relies on the bytes.
  * Not thread-safe: one writer per range; several writers may work on disjoint ranges of one file at once.
  */
@@ -60,11 +61,17 @@ public final class RangeWriter implements Closeable {
         FileChannel direct = null;
         if (expectedLength >= MIN_DIRECT) {
             try {
-                direct = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+                // Never through a symlink: the file must be the one the caller's channel has open.
+                direct = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT, LinkOption.NOFOLLOW_LINKS);
             } catch (IOException | UnsupportedOperationException e) {
                 direct = null; // this filesystem writes through the page cache
             }
         }
+        return new RangeWriter(buffered, direct, start);
+    }
+
+    /** A writer over channels the caller opened (tests: a direct channel that fails). */
+    static RangeWriter over(FileChannel buffered, FileChannel direct, long start) {
         return new RangeWriter(buffered, direct, start);
     }
 
@@ -165,6 +172,9 @@ public final class RangeWriter implements Closeable {
     @Override
     public void close() throws IOException {
         if (closed) {
+            if (failed != null) { // every close of a failed writer fails
+                throw new IOException("an earlier write of this range failed: " + failed.getMessage(), failed);
+            }
             return;
         }
         closed = true;
@@ -175,6 +185,9 @@ public final class RangeWriter implements Closeable {
             if (stage != null && stage.position() > 0) {
                 flushStage();
             }
+        } catch (IOException e) {
+            failed = failed != null ? failed : e;
+            throw e;
         } finally {
             if (stage != null) {
                 giveBack(stage);
@@ -182,6 +195,16 @@ public final class RangeWriter implements Closeable {
             }
             closeDirect();
         }
+    }
+
+    /** Releases the writer without writing what it gathered (the file is about to be deleted). */
+    public void discard() {
+        closed = true;
+        if (stage != null) {
+            giveBack(stage);
+            stage = null;
+        }
+        closeDirect();
     }
 
     private void closeDirect() {

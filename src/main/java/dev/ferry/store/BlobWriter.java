@@ -73,7 +73,7 @@ public final class BlobWriter extends OutputStream {
         }
         size += buf.remaining();
         if (buf.remaining() >= BATCH / 4 && buf.hasArray()) {
-            // Large enough to write as it is: no gathering copy.
+            // Large enough to hash and write as it is, without gathering it into the batch first.
             flushBatch();
             digest.update(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
             writeOut(buf);
@@ -100,16 +100,6 @@ public final class BlobWriter extends OutputStream {
         writeOut(batch);
         batch.clear();
         maybeSyncEarly();
-    }
-
-    private static void closeQuietly(RangeWriter w) {
-        if (w != null) {
-            try {
-                w.close();
-            } catch (IOException e) {
-                // only what an abandoned upload had gathered
-            }
-        }
     }
 
     /** Past the page cache once the blob is known to be large (see {@link RangeWriter}). */
@@ -187,7 +177,9 @@ public final class BlobWriter extends OutputStream {
             earlySync.exceptionally(e -> null).join(); // never close the channel under a running fdatasync
         }
         try {
-            closeQuietly(out); // after finish() a no-op; otherwise the bytes are about to be deleted anyway
+            if (out != null) {
+                out.discard(); // after finish() a no-op; otherwise the bytes are about to be deleted anyway
+            }
             channel.close();
         } finally {
             if (!installed) {

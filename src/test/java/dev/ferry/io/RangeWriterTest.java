@@ -92,19 +92,60 @@ class RangeWriterTest {
     }
 
     @Test
-    void aFailedWriteMakesCloseFailToo() throws Exception {
+    void aFailedWriteMakesEveryCloseFail() throws Exception {
         Path file = dir.resolve("f");
         byte[] data = new byte[1 << 20];
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         RangeWriter w = RangeWriter.open(file, ch, 100, data.length);
         w.write(data, 0, RangeWriter.ALIGN * 3); // gathered (or written the ordinary way)
         ch.close(); // the unaligned ends can no longer be written
-        assertThrows(IOException.class, () -> {
-            w.write(data, 0, data.length);
-            w.close();
-        }, "bytes that never reached the file must not look written");
+        try {
+            w.write(data, 0, data.length); // fails here when written the ordinary way, else at close
+        } catch (IOException expected) {
+            // the close below must fail all the same
+        }
+        assertThrows(IOException.class, w::close, "bytes that never reached the file must not look written");
+        assertThrows(IOException.class, w::close, "nor on a second close");
         assertThrows(IOException.class, () -> w.write(data, 0, 1), "a failed writer takes no more bytes");
     }
+
+    @Test
+    void aDirectChannelThatFailsMidwayFallsBackWithoutLosingBytes() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(directIoWorksIn(dir), "this filesystem refuses O_DIRECT");
+        Random random = new Random(TEST_SEED);
+        byte[] data = new byte[(5 << 20) + 777];
+        random.nextBytes(data);
+        Path file = dir.resolve("f");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileChannel direct = FileChannel.open(file, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+            try (RangeWriter w = RangeWriter.over(ch, direct, 100)) {
+                w.write(data, 0, 3 << 19); // 1.5 MiB: the first full stage goes out directly
+                direct.close(); // the next direct write fails
+                w.write(data, 3 << 19, data.length - (3 << 19));
+                assertTrue(!w.isDirect(), "the writer went on the ordinary way");
+            }
+            ch.force(true);
+        }
+        byte[] onDisk = Files.readAllBytes(file);
+        assertEquals(100 + data.length, onDisk.length);
+        assertArrayEquals(data, java.util.Arrays.copyOfRange(onDisk, 100, onDisk.length));
+    }
+
+    @Test
+    void aStageThatReachesNeitherChannelFailsTheWriteAndTheClose() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(directIoWorksIn(dir), "this filesystem refuses O_DIRECT");
+        Path file = dir.resolve("f");
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel direct = FileChannel.open(file, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+        RangeWriter w = RangeWriter.over(ch, direct, 0);
+        direct.close();
+        ch.close();
+        assertThrows(IOException.class, () -> w.write(new byte[RangeWriter.STAGE], 0, RangeWriter.STAGE));
+        // Nothing is left gathered, so only the remembered failure can make the close fail, as it must.
+        assertThrows(IOException.class, w::close);
+    }
+
+    private static final long TEST_SEED = 20261121;
 
     private static boolean directIoWorksIn(Path dir) {
         try (FileChannel ch = FileChannel.open(dir.resolve("probe"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
