@@ -250,6 +250,7 @@ final class LibraryApi {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("peer_id", m.peerId());
             e.put("joined_at", m.joinedAt());
+            e.put("introduced_by", m.introducedBy());
             e.put("connected", peers.isConnected(PeerId.parse(m.peerId())));
             var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderView>empty()
                     : engine.folders().view(libraryId);
@@ -298,7 +299,7 @@ final class LibraryApi {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("peer id in the path: " + e.getMessage());
         }
-        if (!libraries.removeMember(l.id(), peer)) {
+        if (!engine.removeMember(l.id(), peer)) {
             throw ApiException.notFound("peer " + peer + " is not a member of library " + l.id());
         }
         ctx.json(Json.success(Map.of("library_id", l.id(), "peer_id", peer, "removed", true)));

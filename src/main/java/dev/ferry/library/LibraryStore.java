@@ -40,6 +40,12 @@ public final class LibraryStore implements AutoCloseable {
                 library_id TEXT NOT NULL, peer_id TEXT NOT NULL, joined_at INTEGER NOT NULL,
                 PRIMARY KEY (library_id, peer_id)
             ) WITHOUT ROWID;
+            -- Members this node did not admit or join itself: another member listed them (library.members).
+            -- A member without a row here is direct. The introducer's list stays authoritative for them.
+            CREATE TABLE IF NOT EXISTS introductions (
+                library_id TEXT NOT NULL, peer_id TEXT NOT NULL, introduced_by TEXT NOT NULL,
+                PRIMARY KEY (library_id, peer_id)
+            ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS invites (
                 id TEXT PRIMARY KEY, library_id TEXT NOT NULL, secret BLOB NOT NULL, created_at INTEGER NOT NULL,
                 expires_at INTEGER, revoked INTEGER NOT NULL DEFAULT 0
@@ -148,7 +154,7 @@ public final class LibraryStore implements AutoCloseable {
                 ps.setString(1, id);
                 n = ps.executeUpdate();
             }
-            for (String table : List.of("members", "invites", "entries", "cursors", "missing", "folder_paths")) {
+            for (String table : List.of("members", "introductions", "invites", "entries", "cursors", "missing", "folder_paths")) {
                 try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + table + " WHERE library_id = ?")) {
                     ps.setString(1, id);
                     ps.executeUpdate();
@@ -165,46 +171,110 @@ public final class LibraryStore implements AutoCloseable {
 
     // ---- members --------------------------------------------------------------------------------------
 
-    public record Member(String peerId, long joinedAt) {}
+    /** A member of a library; {@code introducedBy} is the member that listed it, null if this node admitted or joined it. */
+    public record Member(String peerId, long joinedAt, String introducedBy) {}
 
+    /** Records a member this node admitted or joined through; a member it knew by introduction becomes direct. */
     public synchronized void addMember(String libraryId, String peerId, long now) throws IOException {
         tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement(
-                    "INSERT OR IGNORE INTO members(library_id, peer_id, joined_at) VALUES (?,?,?)")) {
-                ps.setString(1, libraryId);
-                ps.setString(2, peerId);
-                ps.setLong(3, now);
-                ps.executeUpdate();
-            }
+            insertMember(libraryId, peerId, now);
+            deleteIntroduction(libraryId, peerId);
             return null;
         });
     }
 
-    public synchronized boolean removeMember(String libraryId, String peerId) throws IOException {
+    /**
+     * Records a member that member {@code by} listed, unless it is a member already (directly or through someone
+     * else). Returns whether it is new.
+     */
+    public synchronized boolean introduceMember(String libraryId, String peerId, String by, long now) throws IOException {
         return tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM members WHERE library_id = ? AND peer_id = ?")) {
+            if (!insertMember(libraryId, peerId, now)) {
+                return false;
+            }
+            try (PreparedStatement ps = db.prepareStatement(
+                    "INSERT OR REPLACE INTO introductions(library_id, peer_id, introduced_by) VALUES (?,?,?)")) {
                 ps.setString(1, libraryId);
                 ps.setString(2, peerId);
-                boolean removed = ps.executeUpdate() > 0;
-                try (PreparedStatement c = db.prepareStatement("DELETE FROM cursors WHERE library_id = ? AND peer_id = ?")) {
-                    c.setString(1, libraryId);
-                    c.setString(2, peerId);
-                    c.executeUpdate();
-                }
-                return removed;
+                ps.setString(3, by);
+                ps.executeUpdate();
             }
+            return true;
         });
+    }
+
+    /** Removes the members that {@code by} introduced and no longer lists; returns their ids. */
+    public synchronized List<String> withdrawIntroductions(String libraryId, String by, java.util.Set<String> stillListed)
+            throws IOException {
+        return tx(() -> {
+            List<String> gone = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT peer_id FROM introductions WHERE library_id = ? AND introduced_by = ?")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, by);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (!stillListed.contains(rs.getString(1))) {
+                            gone.add(rs.getString(1));
+                        }
+                    }
+                }
+            }
+            for (String peer : gone) {
+                deleteMember(libraryId, peer);
+            }
+            return gone;
+        });
+    }
+
+    private boolean insertMember(String libraryId, String peerId, long now) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "INSERT OR IGNORE INTO members(library_id, peer_id, joined_at) VALUES (?,?,?)")) {
+            ps.setString(1, libraryId);
+            ps.setString(2, peerId);
+            ps.setLong(3, now);
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    private void deleteIntroduction(String libraryId, String peerId) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM introductions WHERE library_id = ? AND peer_id = ?")) {
+            ps.setString(1, libraryId);
+            ps.setString(2, peerId);
+            ps.executeUpdate();
+        }
+    }
+
+    public synchronized boolean removeMember(String libraryId, String peerId) throws IOException {
+        return tx(() -> deleteMember(libraryId, peerId));
+    }
+
+    private boolean deleteMember(String libraryId, String peerId) throws SQLException {
+        boolean removed;
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM members WHERE library_id = ? AND peer_id = ?")) {
+            ps.setString(1, libraryId);
+            ps.setString(2, peerId);
+            removed = ps.executeUpdate() > 0;
+        }
+        try (PreparedStatement c = db.prepareStatement("DELETE FROM cursors WHERE library_id = ? AND peer_id = ?")) {
+            c.setString(1, libraryId);
+            c.setString(2, peerId);
+            c.executeUpdate();
+        }
+        deleteIntroduction(libraryId, peerId);
+        return removed;
     }
 
     public synchronized List<Member> members(String libraryId) throws IOException {
         return read(() -> {
             List<Member> out = new ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement(
-                    "SELECT peer_id, joined_at FROM members WHERE library_id = ? ORDER BY joined_at")) {
+                    "SELECT m.peer_id, m.joined_at, i.introduced_by FROM members m LEFT JOIN introductions i"
+                    + " ON i.library_id = m.library_id AND i.peer_id = m.peer_id WHERE m.library_id = ? ORDER BY m.joined_at")) {
                 ps.setString(1, libraryId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new Member(rs.getString(1), rs.getLong(2)));
+                        out.add(new Member(rs.getString(1), rs.getLong(2), rs.getString(3)));
                     }
                 }
             }
@@ -456,8 +526,10 @@ public final class LibraryStore implements AutoCloseable {
                     ps.setString(4, JSON.writeValueAsString(List.copyOf(all)));
                     ps.executeUpdate();
                 }
-            } else {
-                try (PreparedStatement ps = db.prepareStatement("UPDATE missing SET sources = ? WHERE hash = ? AND library_id = ?")) {
+            } else if (all.size() > sources.size()) {
+                // A new source is worth trying now, whatever the backoff the old ones earned.
+                try (PreparedStatement ps = db.prepareStatement(
+                        "UPDATE missing SET sources = ?, next_try = 0 WHERE hash = ? AND library_id = ?")) {
                     ps.setString(1, JSON.writeValueAsString(List.copyOf(all)));
                     ps.setString(2, entry.hash());
                     ps.setString(3, libraryId);
@@ -519,12 +591,37 @@ public final class LibraryStore implements AutoCloseable {
     }
 
 
-    public synchronized void retryLater(String hash, String libraryId, long nextTry, List<String> sources) throws IOException {
+    /**
+     * Records a failed attempt: the asset is due again at {@code nextTry}, with the sources the attempt started with in
+     * the order {@code tried} (the order to try them next).
+     * A source added while the attempt ran (by a pull from another member) was not tried: it goes first and the
+     * asset is due at once.
+     */
+    public synchronized void retryLater(String hash, String libraryId, long nextTry, List<String> tried) throws IOException {
         tx(() -> {
+            List<String> current = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement("SELECT sources FROM missing WHERE hash = ? AND library_id = ?")) {
+                ps.setString(1, hash);
+                ps.setString(2, libraryId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return null; // fetched or dropped meanwhile
+                    }
+                    current.addAll(JSON.readValue(rs.getString(1), new TypeReference<List<String>>() {}));
+                }
+            }
+            List<String> order = new ArrayList<>(current);
+            order.removeAll(tried);
+            boolean untried = !order.isEmpty();
+            for (String t : tried) {
+                if (current.contains(t)) {
+                    order.add(t);
+                }
+            }
             try (PreparedStatement ps = db.prepareStatement(
                     "UPDATE missing SET attempts = attempts + 1, next_try = ?, sources = ? WHERE hash = ? AND library_id = ?")) {
-                ps.setLong(1, nextTry);
-                ps.setString(2, JSON.writeValueAsString(sources));
+                ps.setLong(1, untried ? 0 : nextTry);
+                ps.setString(2, JSON.writeValueAsString(order));
                 ps.setString(3, hash);
                 ps.setString(4, libraryId);
                 ps.executeUpdate();

@@ -82,6 +82,7 @@ public final class PeerLink implements AutoCloseable {
     private final FrameReader reader;
     private final FrameWriter writer;
     private volatile Handshake remote;
+    private volatile Hello sent;
     private volatile List<String> commonFeatures = List.of();
     private volatile Listener listener = (l, r) -> { };
 
@@ -152,6 +153,7 @@ public final class PeerLink implements AutoCloseable {
     }
 
     private void handshake(Hello ours) throws IOException {
+        sent = ours;
         transport.setReadTimeout((int) settings.handshakeTimeout().toMillis());
         Handshake theirs;
         try {
@@ -237,6 +239,11 @@ public final class PeerLink implements AutoCloseable {
     /** What the peer said in its Hello or HelloAck: name, listener addresses, features, libraries. */
     public Handshake remoteHello() {
         return remote;
+    }
+
+    /** The libraries this node listed in its own Hello or HelloAck on this link (its view when the link opened). */
+    public List<dev.ferry.protocol.LibraryState> sentLibraries() {
+        return sent.libraries();
     }
 
     public List<String> commonFeatures() {

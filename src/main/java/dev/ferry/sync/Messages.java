@@ -40,6 +40,14 @@ final class Messages {
     /** {@code asset.get}: the bytes of an asset of the library, streamed. */
     record AssetGet(String libraryId, String hash) {}
 
+    /** {@code library.members} and {@code library.members.changed}: which library. */
+    record MembersRequest(String libraryId) {}
+
+    /** The responder's other members of the library (never the caller), with the addresses it knows for each. */
+    record MembersReply(List<MemberInfo> members) {}
+
+    record MemberInfo(String peerId, List<String> addrs) {}
+
     static byte[] encode(Object o) {
         try {
             return CBOR.writeValueAsBytes(o);

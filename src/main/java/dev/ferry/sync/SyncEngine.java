@@ -78,6 +78,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     private final Fetcher fetcher;
     private final dev.ferry.peer.PullRunner pullRunner;
     private final CarTransfer cars;
+    private final Introductions introductions;
     private AutoCloseable storeSubscription;
     private volatile dev.ferry.folder.FolderSync folders;
     private volatile boolean running = true;
@@ -91,6 +92,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         this.fetcher = new Fetcher(libraries, store, peers, clock);
         this.cars = new CarTransfer(libraries, store);
         this.pullRunner = new dev.ferry.peer.PullRunner(peers, "library", this::pull);
+        this.introductions = new Introductions(libraries, peers, clock, this::memberReachable);
     }
 
     /** Folder libraries are kept by {@code folders}; this engine routes their Hello state, pulls and methods there. */
@@ -143,6 +145,19 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             folders.forget(id);
         }
         return libraries.delete(id);
+    }
+
+    /**
+     * Removes a member here, and from every member whose list of it came from this node (see {@link Introductions});
+     * returns false if it was not a member.
+     */
+    public boolean removeMember(String libraryId, String peerId) throws IOException {
+        if (!libraries.removeMember(libraryId, peerId)) {
+            return false;
+        }
+        log.info("removed peer {} from library {}", PeerId.parse(peerId).shortForm(), libraryId);
+        introductions.announce(libraryId, null);
+        return true;
     }
 
     /** Issues an invite; {@code validFor} null means it never expires. */
@@ -222,6 +237,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
         libraries.addMember(l.id(), inviter.toString(), clock.millis());
         log.info("joined library {} \"{}\" from peer {}", l.id(), l.name(), inviter.shortForm());
+        introductions.refresh(l.id(), link);
         if (!folder) {
             awaitOutbound(() -> index(l));
         }
@@ -247,6 +263,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         peers.trust(link.remoteId(), listenAddresses(link), "invite");
         // No pull from the joiner yet: it records the library only on our answer, then indexes and notifies us.
         log.info("peer {} joined library {} \"{}\"", link.remoteId().shortForm(), l.id(), l.name());
+        introductions.announce(l.id(), link.remoteId().toString());
         return new Messages.JoinReply(l.id(), l.name(), l.kind(), l.filter(), l.revision());
     }
 
@@ -372,6 +389,12 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 theirs.put(s.id(), s);
             }
             for (Library l : libraries.sharedWith(link.remoteId().toString())) {
+                introductions.refresh(l.id(), link);
+                if (link.sentLibraries().stream().noneMatch(x -> x.id().equals(l.id()))) {
+                    // The peer became a member here after our Hello was made (an introduction that raced the link):
+                    // its Hello-time pull from us was refused, so tell it to pull now.
+                    tellRevision(l.id(), link);
+                }
                 LibraryState s = theirs.get(l.id());
                 if (isFolder(l.id())) {
                     folders.linkOpened(link, s, l.id());
@@ -386,6 +409,27 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         } catch (IOException e) {
             log.warn("after connecting to {}: {}", link.remoteId().shortForm(), e.getMessage());
         }
+    }
+
+    /**
+     * A linked peer became a member of the library (introduced): its Hello did not list the library, so pull from it
+     * and tell it our revision, which makes it pull from us as soon as it counts us a member too.
+     */
+    private void memberReachable(String libraryId, PeerLink link) {
+        requestPull(libraryId, link);
+        tellRevision(libraryId, link);
+    }
+
+    /** Sends the peer {@code library.notify} with this node's revision of the library, so that it pulls from us. */
+    private void tellRevision(String libraryId, PeerLink link) {
+        long revision;
+        try {
+            revision = isFolder(libraryId) ? folders.state(libraryId).revision()
+                    : libraries.get(libraryId).map(Library::revision).orElse(0L);
+        } catch (IOException e) {
+            revision = 0;
+        }
+        link.request("library.notify", Messages.encode(new Messages.Notify(libraryId, revision)));
     }
 
     void requestPull(String libraryId, PeerLink link) {
@@ -562,12 +606,26 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 case "library.notify" -> {
                     Messages.Notify n = Messages.decode(body, Messages.Notify.class);
                     // Both kinds of library announce revisions this way.
-                    if (n.libraryId() == null || !libraries.isMember(n.libraryId(), link.remoteId().toString())) {
-                        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such library"));
+                    if (refusedUnlessMember(n.libraryId(), link, r)) {
                         return;
                     }
                     r.respond(0, new byte[0]);
                     requestPull(n.libraryId(), link);
+                }
+                case "library.members" -> {
+                    Messages.MembersRequest req = Messages.decode(body, Messages.MembersRequest.class);
+                    if (refusedUnlessMember(req.libraryId(), link, r)) {
+                        return;
+                    }
+                    r.respond(0, Messages.encode(introductions.list(req.libraryId(), link)));
+                }
+                case "library.members.changed" -> {
+                    Messages.MembersRequest req = Messages.decode(body, Messages.MembersRequest.class);
+                    if (refusedUnlessMember(req.libraryId(), link, r)) {
+                        return;
+                    }
+                    r.respond(0, new byte[0]);
+                    introductions.refresh(req.libraryId(), link);
                 }
                 case "library.car" -> {
                     if (body.length > CAR_MAX_REQUEST) {
@@ -631,6 +689,15 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         } catch (Messages.BadRequest e) {
             r.respond(ErrorCode.PROTOCOL.code(), utf8(e.getMessage()));
         }
+    }
+
+    /** Answers "no such library" and returns true unless the peer is a member of the library (of either kind). */
+    private boolean refusedUnlessMember(String libraryId, PeerLink link, Responder r) throws IOException {
+        if (libraryId != null && libraries.isMember(libraryId, link.remoteId().toString())) {
+            return false;
+        }
+        r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such library"));
+        return true;
     }
 
     /** The library if the peer is a member of it; null otherwise (indistinguishable from "no such library"). */

@@ -22,8 +22,8 @@ class FetchIntegrityTest {
 
     @Test
     void tamperingPeerIsCaughtAndTheAssetIsFetchedElsewhere() throws Exception {
-        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"));
-                TestNode c = TestNode.start(dir.resolve("c"))) {
+        TestNode a = TestNode.start(dir.resolve("a"));
+        try (TestNode b = TestNode.start(dir.resolve("b")); TestNode c = TestNode.start(dir.resolve("c"))) {
             String lib = AssetLibrarySyncTest.createLibrary(a, "{\"name\": \"all\"}");
             AssetLibrarySyncTest.join(b, AssetLibrarySyncTest.invite(a, lib));
             byte[] data = Bytes.random(5, 100_000);
@@ -33,7 +33,8 @@ class FetchIntegrityTest {
             Path blob = b.dataDir.resolve("store/blobs/" + hash.substring(0, 2) + "/" + hash);
             Files.write(blob, Bytes.random(6, 100_000));
 
-            AssetLibrarySyncTest.join(c, AssetLibrarySyncTest.invite(b, lib)); // C knows only B for now
+            a.close(); // while A is away, C can fetch only from B
+            AssetLibrarySyncTest.join(c, AssetLibrarySyncTest.invite(b, lib));
             AssetLibrarySyncTest.await("c tried b and refused its bytes", () -> {
                 JsonNode needed = c.sync().get("/libraries/" + lib).data().path("needed");
                 return needed.size() == 1 && needed.get(0).path("attempts").asInt() >= 1;
@@ -41,9 +42,12 @@ class FetchIntegrityTest {
             assertEquals(404, c.http.get("/assets/" + hash).status(), "bytes that do not match are never ingested");
             assertEquals(0, TestNode.countFiles(c.dataDir.resolve("store/tmp")), "no partial file either");
 
-            AssetLibrarySyncTest.join(c, AssetLibrarySyncTest.invite(a, lib)); // another source appears
+            // A comes back (on another port): it learns C from B, connects, and C fetches the good bytes from it.
+            a = TestNode.start(dir.resolve("a"));
             AssetLibrarySyncTest.await("c fetched it from a", () -> AssetLibrarySyncTest.has(c, hash));
             assertArrayEquals(data, c.http.getBytes("/assets/" + hash + "/content").body());
+        } finally {
+            a.close();
         }
     }
 

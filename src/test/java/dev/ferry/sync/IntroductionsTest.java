@@ -1,0 +1,133 @@
+package dev.ferry.sync;
+
+import static dev.ferry.sync.AssetLibrarySyncTest.await;
+import static dev.ferry.sync.AssetLibrarySyncTest.createLibrary;
+import static dev.ferry.sync.AssetLibrarySyncTest.has;
+import static dev.ferry.sync.AssetLibrarySyncTest.invite;
+import static dev.ferry.sync.AssetLibrarySyncTest.join;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.testing.Bytes;
+import dev.ferry.testing.TestNode;
+import dev.ferry.testing.Trees;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Members learn of each other through the member that invited them, so they keep syncing when it is away, and
+ * a member its introducer removes is removed where the introduction reached.
+ */
+class IntroductionsTest {
+    @TempDir
+    Path dir;
+
+    static String id(TestNode n) {
+        return n.daemon.peering().peerId().toString();
+    }
+
+    /** The member entry for {@code peer} in {@code n}'s library, or null. */
+    static JsonNode member(TestNode n, String lib, String peer) {
+        for (JsonNode m : n.sync().get("/libraries/" + lib + "/members").data()) {
+            if (m.path("peer_id").asText().equals(peer)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    static boolean connectedMember(TestNode n, String lib, String peer) {
+        JsonNode m = member(n, lib, peer);
+        return m != null && m.path("connected").asBoolean();
+    }
+
+    @Test
+    void membersInvitedByOneNodeSyncDirectlyWhenItIsGone() throws Exception {
+        TestNode a = TestNode.start(dir.resolve("a"));
+        try (TestNode b = TestNode.start(dir.resolve("b")); TestNode c = TestNode.start(dir.resolve("c"))) {
+            String lib = createLibrary(a, "{\"name\": \"team\"}");
+            join(b, invite(a, lib));
+            join(c, invite(a, lib));
+            await("b and c know each other as members, introduced by a, and are linked",
+                    () -> connectedMember(b, lib, id(c)) && connectedMember(c, lib, id(b)));
+            assertEquals(id(a), member(b, lib, id(c)).path("introduced_by").asText());
+            assertEquals(id(a), member(c, lib, id(b)).path("introduced_by").asText());
+            assertEquals(2, a.sync().get("/libraries/" + lib + "/members").data().size(), "a's own members are unchanged");
+            a.close();
+
+            byte[] fromB = Bytes.random(11, 200_000);
+            String hash = b.http.ingest(fromB, "b.bin", "mime_type", "application/octet-stream").data().path("hash").asText();
+            await("b's asset reaches c without a", () -> has(c, hash));
+            assertArrayEquals(fromB, c.http.getBytes("/assets/" + hash + "/content").body());
+            byte[] fromC = Bytes.random(12, 5000);
+            String back = c.http.ingest(fromC, "c.bin", "mime_type", "application/octet-stream").data().path("hash").asText();
+            await("c's asset reaches b without a", () -> has(b, back));
+            assertArrayEquals(fromC, b.http.getBytes("/assets/" + back + "/content").body());
+        } finally {
+            a.close();
+        }
+    }
+
+    @Test
+    void aMemberRemovedByItsIntroducerIsRemovedWhereTheIntroductionReached() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"));
+                TestNode c = TestNode.start(dir.resolve("c"))) {
+            String lib = createLibrary(a, "{\"name\": \"team\"}");
+            join(b, invite(a, lib));
+            join(c, invite(a, lib));
+            await("b knows c", () -> connectedMember(b, lib, id(c)));
+            assertEquals(200, a.sync().delete("/libraries/" + lib + "/members/" + id(c)).status());
+            await("b no longer counts c a member", () -> member(b, lib, id(c)) == null);
+            String hash = b.http.ingest(Bytes.random(13, 1000), "late", "mime_type", "text/plain").data().path("hash").asText();
+            await("a has b's new asset", () -> has(a, hash));
+            Thread.sleep(500);
+            assertEquals(404, c.http.get("/assets/" + hash).status(), "a removed member gets nothing more from anyone");
+            // Asked directly, neither a nor b tells a non-member who the members are, or that the library exists.
+            int asked = 0;
+            for (TestNode n : java.util.List.of(a, b)) {
+                var link = c.daemon.peering().peers().link(n.daemon.peering().peerId());
+                if (link.isEmpty()) {
+                    continue;
+                }
+                asked++;
+                var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> link.get().request("library.members", Messages.encode(new Messages.MembersRequest(lib)))
+                                .get(10, java.util.concurrent.TimeUnit.SECONDS));
+                org.junit.jupiter.api.Assertions.assertTrue(failure.getCause().getMessage().contains("no such library"),
+                        failure.getCause().getMessage());
+            }
+            assertEquals(2, asked, "c is still linked to both (links outlive membership; requests are checked one by one)");
+        }
+    }
+
+    @Test
+    void folderMembersKeepSyncingWithoutTheirInviter() throws Exception {
+        Path ra = Files.createDirectories(dir.resolve("tree-a"));
+        Path rb = dir.resolve("tree-b");
+        Path rc = dir.resolve("tree-c");
+        Files.writeString(ra.resolve("start.txt"), "from a\n");
+        TestNode a = Trees.node(dir.resolve("a"));
+        try (TestNode b = Trees.node(dir.resolve("b")); TestNode c = Trees.node(dir.resolve("c"))) {
+            String lib = Trees.createFolder(a, "work", ra);
+            Trees.join(b, Trees.invite(a, lib), rb);
+            Trees.join(c, Trees.invite(a, lib), rc);
+            Trees.awaitSame(20_000, ra, rb);
+            Trees.awaitSame(20_000, ra, rc);
+            await("b and c are linked members", () -> connectedMember(b, lib, id(c)) && connectedMember(c, lib, id(b)));
+            a.close();
+
+            Files.writeString(rb.resolve("from-b.txt"), "written on b while a is away\n");
+            Files.createDirectories(rc.resolve("from-c"));
+            Files.writeString(rc.resolve("from-c/note.txt"), "written on c\n");
+            Trees.await("b's file on c", 20_000, () -> Files.exists(rc.resolve("from-b.txt")));
+            Trees.await("c's file on b", 20_000, () -> Files.exists(rb.resolve("from-c/note.txt")));
+            Trees.awaitSame(20_000, rb, rc);
+            assertEquals("written on b while a is away\n", Files.readString(rc.resolve("from-b.txt")));
+        } finally {
+            a.close();
+        }
+    }
+}
