@@ -185,6 +185,11 @@ public final class PeerManager implements AutoCloseable {
         return table.get(id).isPresent();
     }
 
+    /** How a known peer became known (the {@code source} given to {@link #trust}: "invite", "introduced", …); empty if unknown. */
+    public Optional<String> knownThrough(PeerId id) throws IOException {
+        return table.get(id).map(PeerTable.Entry::source);
+    }
+
     /** Makes a peer unknown again and drops its link. */
     public void forget(PeerId id) throws IOException {
         table.forget(id);

@@ -30,6 +30,8 @@ final class Introductions {
     /** More than any library is expected to have; a longer list is cut (its reply must fit in one frame). */
     static final int MAX_MEMBERS = 1024;
     static final int MAX_ADDRESSES = 16;
+    /** The peer-table source of a peer first known through an introduction. */
+    static final String SOURCE = "introduced";
 
     private final LibraryStore libraries;
     private final PeerManager peers;
@@ -100,14 +102,19 @@ final class Introductions {
             log.info("library {}: member {} introduced member {}", libraryId, link.remoteId().shortForm(), id.shortForm());
             if (!peers.isKnown(id)) {
                 List<String> addrs = m.addrs() == null ? List.of() : m.addrs();
-                peers.trust(id, addrs.subList(0, Math.min(MAX_ADDRESSES, addrs.size())), "introduced");
+                peers.trust(id, addrs.subList(0, Math.min(MAX_ADDRESSES, addrs.size())), SOURCE);
             }
             peers.link(id).ifPresent(l -> memberReachable.accept(libraryId, l));
         }
         List<String> withdrawn = libraries.withdrawIntroductions(libraryId, by, listed);
         for (String gone : withdrawn) {
+            PeerId id = PeerId.parse(gone);
             log.info("library {}: member {} no longer lists {}; no longer a member here", libraryId,
-                    link.remoteId().shortForm(), PeerId.parse(gone).shortForm());
+                    link.remoteId().shortForm(), id.shortForm());
+            // Known only because it was introduced, and sharing nothing with us now: a stranger again, not dialled.
+            if (libraries.sharedWith(gone).isEmpty() && peers.knownThrough(id).filter(SOURCE::equals).isPresent()) {
+                peers.forget(id);
+            }
         }
         if (changed || !withdrawn.isEmpty()) {
             announce(libraryId, by);

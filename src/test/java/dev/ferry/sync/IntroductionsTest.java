@@ -7,6 +7,7 @@ import static dev.ferry.sync.AssetLibrarySyncTest.invite;
 import static dev.ferry.sync.AssetLibrarySyncTest.join;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.testing.Bytes;
@@ -81,6 +82,11 @@ class IntroductionsTest {
             await("b knows c", () -> connectedMember(b, lib, id(c)));
             assertEquals(200, a.sync().delete("/libraries/" + lib + "/members/" + id(c)).status());
             await("b no longer counts c a member", () -> member(b, lib, id(c)) == null);
+            for (JsonNode p : b.sync().get("/peers").data()) {
+                if (p.path("peer_id").asText().equals(id(c))) {
+                    assertEquals(false, p.path("known").asBoolean(), "c, known to b only through a, is a stranger again: " + p);
+                }
+            }
             String hash = b.http.ingest(Bytes.random(13, 1000), "late", "mime_type", "text/plain").data().path("hash").asText();
             await("a has b's new asset", () -> has(a, hash));
             Thread.sleep(500);
@@ -96,10 +102,11 @@ class IntroductionsTest {
                 var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
                         () -> link.get().request("library.members", Messages.encode(new Messages.MembersRequest(lib)))
                                 .get(10, java.util.concurrent.TimeUnit.SECONDS));
-                org.junit.jupiter.api.Assertions.assertTrue(failure.getCause().getMessage().contains("no such library"),
-                        failure.getCause().getMessage());
+                String said = failure.getCause().getMessage();
+                // A member that forgot c answers as to any stranger; one that still knows it, as to a non-member.
+                assertTrue(said.contains("no such library") || said.contains("no method library.members"), said);
             }
-            assertEquals(2, asked, "c is still linked to both (links outlive membership; requests are checked one by one)");
+            assertTrue(asked >= 1, "c is still linked to a (links outlive membership; requests are checked one by one)");
         }
     }
 
