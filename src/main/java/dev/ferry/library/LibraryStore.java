@@ -46,6 +46,11 @@ public final class LibraryStore implements AutoCloseable {
                 library_id TEXT NOT NULL, peer_id TEXT NOT NULL, introduced_by TEXT NOT NULL,
                 PRIMARY KEY (library_id, peer_id)
             ) WITHOUT ROWID;
+            -- Members a person removed here: no introduction brings them back, only joining again through an invite.
+            CREATE TABLE IF NOT EXISTS removed_members (
+                library_id TEXT NOT NULL, peer_id TEXT NOT NULL, removed_at INTEGER NOT NULL,
+                PRIMARY KEY (library_id, peer_id)
+            ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS invites (
                 id TEXT PRIMARY KEY, library_id TEXT NOT NULL, secret BLOB NOT NULL, created_at INTEGER NOT NULL,
                 expires_at INTEGER, revoked INTEGER NOT NULL DEFAULT 0
@@ -154,7 +159,7 @@ public final class LibraryStore implements AutoCloseable {
                 ps.setString(1, id);
                 n = ps.executeUpdate();
             }
-            for (String table : List.of("members", "introductions", "invites", "entries", "cursors", "missing", "folder_paths")) {
+            for (String table : List.of("members", "introductions", "removed_members", "invites", "entries", "cursors", "missing", "folder_paths")) {
                 try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + table + " WHERE library_id = ?")) {
                     ps.setString(1, id);
                     ps.executeUpdate();
@@ -174,56 +179,63 @@ public final class LibraryStore implements AutoCloseable {
     /** A member of a library; {@code introducedBy} is the member that listed it, null if this node admitted or joined it. */
     public record Member(String peerId, long joinedAt, String introducedBy) {}
 
-    /** Records a member this node admitted or joined through; a member it knew by introduction becomes direct. */
+    /**
+     * Records a member this node admitted or joined through: a member it knew by introduction becomes direct, and
+     * one a person removed here is a member again (it proved an invite).
+     */
     public synchronized void addMember(String libraryId, String peerId, long now) throws IOException {
         tx(() -> {
             insertMember(libraryId, peerId, now);
             deleteIntroduction(libraryId, peerId);
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM removed_members WHERE library_id = ? AND peer_id = ?")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, peerId);
+                ps.executeUpdate();
+            }
             return null;
         });
     }
 
-    /**
-     * Records a member that member {@code by} listed, unless it is a member already (directly or through someone
-     * else). Returns whether it is new.
-     */
-    public synchronized boolean introduceMember(String libraryId, String peerId, String by, long now) throws IOException {
-        return tx(() -> {
-            if (!insertMember(libraryId, peerId, now)) {
-                return false;
-            }
-            try (PreparedStatement ps = db.prepareStatement(
-                    "INSERT OR REPLACE INTO introductions(library_id, peer_id, introduced_by) VALUES (?,?,?)")) {
-                ps.setString(1, libraryId);
-                ps.setString(2, peerId);
-                ps.setString(3, by);
-                ps.executeUpdate();
-            }
-            return true;
-        });
+    /** What taking in one member's list changed: members added (introduced by it) and members withdrawn. */
+    public record Introduced(List<String> added, List<String> withdrawn) {
+        public boolean changed() {
+            return !added.isEmpty() || !withdrawn.isEmpty();
+        }
     }
 
-    /** Removes the members that {@code by} introduced and no longer lists; returns their ids. */
-    public synchronized List<String> withdrawIntroductions(String libraryId, String by, java.util.Set<String> stillListed)
-            throws IOException {
+    /**
+     * Takes in member {@code by}'s list of the library's members, in one transaction: each listed peer that is not
+     * a member yet, not {@code self}, not {@code by} and not removed here by a person becomes a member introduced
+     * by {@code by}; each member {@code by} introduced and no longer lists is withdrawn (with what it introduced in
+     * turn). Nothing happens if the library is gone or {@code by} is no longer a member.
+     */
+    public synchronized Introduced introduce(String libraryId, String by, String self, java.util.Collection<String> listed,
+            long now) throws IOException {
         return tx(() -> {
-            List<String> gone = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement(
-                    "SELECT peer_id FROM introductions WHERE library_id = ? AND introduced_by = ?")) {
-                ps.setString(1, libraryId);
-                ps.setString(2, by);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (!stillListed.contains(rs.getString(1))) {
-                            gone.add(rs.getString(1));
-                        }
-                    }
+            List<String> added = new ArrayList<>();
+            List<String> withdrawn = new ArrayList<>();
+            if (!exists(libraryId) || !memberRow(libraryId, by)) {
+                return new Introduced(added, withdrawn);
+            }
+            for (String peer : listed) {
+                if (peer.equals(self) || peer.equals(by) || removedHere(libraryId, peer) || !insertMember(libraryId, peer, now)) {
+                    continue;
+                }
+                try (PreparedStatement ps = db.prepareStatement(
+                        "INSERT OR REPLACE INTO introductions(library_id, peer_id, introduced_by) VALUES (?,?,?)")) {
+                    ps.setString(1, libraryId);
+                    ps.setString(2, peer);
+                    ps.setString(3, by);
+                    ps.executeUpdate();
+                }
+                added.add(peer);
+            }
+            for (String peer : introducedBy(libraryId, by)) {
+                if (!listed.contains(peer)) {
+                    withdrawn.addAll(deleteMember(libraryId, peer));
                 }
             }
-            for (String peer : gone) {
-                deleteMember(libraryId, peer);
-            }
-            return gone;
+            return new Introduced(added, withdrawn);
         });
     }
 
@@ -237,6 +249,44 @@ public final class LibraryStore implements AutoCloseable {
         }
     }
 
+    private boolean exists(String libraryId) throws SQLException {
+        return anyRow("SELECT 1 FROM libraries WHERE id = ?", libraryId);
+    }
+
+    private boolean memberRow(String libraryId, String peerId) throws SQLException {
+        return anyRow("SELECT 1 FROM members WHERE library_id = ? AND peer_id = ?", libraryId, peerId);
+    }
+
+    private boolean removedHere(String libraryId, String peerId) throws SQLException {
+        return anyRow("SELECT 1 FROM removed_members WHERE library_id = ? AND peer_id = ?", libraryId, peerId);
+    }
+
+    private boolean anyRow(String sql, String... params) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setString(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private List<String> introducedBy(String libraryId, String by) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT peer_id FROM introductions WHERE library_id = ? AND introduced_by = ?")) {
+            ps.setString(1, libraryId);
+            ps.setString(2, by);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
     private void deleteIntroduction(String libraryId, String peerId) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement("DELETE FROM introductions WHERE library_id = ? AND peer_id = ?")) {
             ps.setString(1, libraryId);
@@ -245,24 +295,53 @@ public final class LibraryStore implements AutoCloseable {
         }
     }
 
-    public synchronized boolean removeMember(String libraryId, String peerId) throws IOException {
-        return tx(() -> deleteMember(libraryId, peerId));
+    /**
+     * A person removes a member here: it and the members only it introduced go, and no introduction brings it back
+     * (until it joins again through an invite). Returns every peer that stopped being a member, empty if
+     * {@code peerId} was not one.
+     */
+    public synchronized List<String> removeMember(String libraryId, String peerId, long now) throws IOException {
+        return tx(() -> {
+            List<String> gone = deleteMember(libraryId, peerId);
+            if (!gone.isEmpty()) {
+                try (PreparedStatement ps = db.prepareStatement(
+                        "INSERT OR REPLACE INTO removed_members(library_id, peer_id, removed_at) VALUES (?,?,?)")) {
+                    ps.setString(1, libraryId);
+                    ps.setString(2, peerId);
+                    ps.setLong(3, now);
+                    ps.executeUpdate();
+                }
+            }
+            return gone;
+        });
     }
 
-    private boolean deleteMember(String libraryId, String peerId) throws SQLException {
-        boolean removed;
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM members WHERE library_id = ? AND peer_id = ?")) {
-            ps.setString(1, libraryId);
-            ps.setString(2, peerId);
-            removed = ps.executeUpdate() > 0;
+    /**
+     * Deletes a member with its cursor, then the members it introduced, and theirs in turn: an introduction is only
+     * as good as its introducer. Returns the peers deleted (empty if {@code peerId} was not a member).
+     */
+    private List<String> deleteMember(String libraryId, String peerId) throws SQLException {
+        List<String> gone = new ArrayList<>();
+        java.util.ArrayDeque<String> work = new java.util.ArrayDeque<>(List.of(peerId));
+        while (!work.isEmpty()) {
+            String peer = work.poll();
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM members WHERE library_id = ? AND peer_id = ?")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, peer);
+                if (ps.executeUpdate() == 0) {
+                    continue;
+                }
+            }
+            gone.add(peer);
+            try (PreparedStatement c = db.prepareStatement("DELETE FROM cursors WHERE library_id = ? AND peer_id = ?")) {
+                c.setString(1, libraryId);
+                c.setString(2, peer);
+                c.executeUpdate();
+            }
+            deleteIntroduction(libraryId, peer);
+            work.addAll(introducedBy(libraryId, peer));
         }
-        try (PreparedStatement c = db.prepareStatement("DELETE FROM cursors WHERE library_id = ? AND peer_id = ?")) {
-            c.setString(1, libraryId);
-            c.setString(2, peerId);
-            c.executeUpdate();
-        }
-        deleteIntroduction(libraryId, peerId);
-        return removed;
+        return gone;
     }
 
     public synchronized List<Member> members(String libraryId) throws IOException {

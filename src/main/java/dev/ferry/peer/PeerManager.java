@@ -378,8 +378,9 @@ public final class PeerManager implements AutoCloseable {
                         register(dial(resolve(HostPort.parse(a)), id));
                         last = null;
                         break;
-                    } catch (IOException | IllegalArgumentException e) {
-                        last = e instanceof IOException io ? io : new IOException(e.getMessage());
+                    } catch (IOException | RuntimeException e) {
+                        // Any bad address (a peer or an introduction may list anything) fails that address, not the dialler.
+                        last = e instanceof IOException io ? io : new IOException("bad address '" + a + "': " + e.getMessage());
                     }
                 }
                 if (last == null && isConnected(id)) {

@@ -152,11 +152,15 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
      * returns false if it was not a member.
      */
     public boolean removeMember(String libraryId, String peerId) throws IOException {
-        if (!libraries.removeMember(libraryId, peerId)) {
+        List<String> gone = libraries.removeMember(libraryId, peerId, clock.millis());
+        if (gone.isEmpty()) {
             return false;
         }
         log.info("removed peer {} from library {}", PeerId.parse(peerId).shortForm(), libraryId);
-        introductions.announce(libraryId, null);
+        // With it went the members only it introduced; the others may still list some of them.
+        introductions.forgetWithdrawn(libraryId, gone.subList(1, gone.size()), "introduced by a removed member");
+        introductions.announce(libraryId);
+        introductions.refreshAll(libraryId);
         return true;
     }
 
@@ -198,6 +202,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
         Optional<Library> existing = libraries.get(ticket.libraryId());
         if (existing.isPresent() && libraries.isMember(ticket.libraryId(), inviter.toString())) {
+            // Already syncing with it (perhaps by introduction): the person's invite makes it a direct member.
+            libraries.addMember(ticket.libraryId(), inviter.toString(), clock.millis());
             return existing.get();
         }
         if (ticket.expiresAt() != null && clock.millis() >= ticket.expiresAt()) {
@@ -263,7 +269,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         peers.trust(link.remoteId(), listenAddresses(link), "invite");
         // No pull from the joiner yet: it records the library only on our answer, then indexes and notifies us.
         log.info("peer {} joined library {} \"{}\"", link.remoteId().shortForm(), l.id(), l.name());
-        introductions.announce(l.id(), link.remoteId().toString());
+        introductions.announce(l.id());
         return new Messages.JoinReply(l.id(), l.name(), l.kind(), l.filter(), l.revision());
     }
 
@@ -563,6 +569,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 for (var m : libraries.members(l.id())) {
                     peers.link(PeerId.parse(m.peerId())).ifPresent(link -> requestPull(l.id(), link));
                 }
+                introductions.refreshAll(l.id()); // repairs a member list whose change notice was lost
             }
             fetcher.wake();
         } catch (IOException e) {

@@ -137,4 +137,78 @@ class IntroductionsTest {
             a.close();
         }
     }
+
+    @Test
+    void aRemovalLastsWhenTheIntroducerWasAwayAndCameBackListingTheRemovedMember() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode c = TestNode.start(dir.resolve("c"))) {
+            TestNode b = TestNode.start(dir.resolve("b"));
+            String lib = createLibrary(a, "{\"name\": \"team\"}");
+            String bId = id(b);
+            try {
+                join(b, invite(a, lib));
+                join(c, invite(a, lib));
+                await("b knows c", () -> connectedMember(b, lib, id(c)));
+            } finally {
+                b.close(); // b still counts c a member (introduced by a) while it is away
+            }
+            assertEquals(200, a.sync().delete("/libraries/" + lib + "/members/" + id(c)).status());
+            try (TestNode back = TestNode.start(dir.resolve("b"))) {
+                await("b is back and has dropped c", () -> connectedMember(a, lib, bId) && member(back, lib, id(c)) == null);
+                Thread.sleep(1000); // the lists have been exchanged both ways by now
+                assertEquals(null, member(a, lib, id(c)), "b's stale list must not bring c back on a");
+                assertEquals(null, member(back, lib, id(c)));
+                String hash = a.http.ingest(Bytes.random(14, 1000), "after", "mime_type", "text/plain").data().path("hash").asText();
+                await("b has a's new asset", () -> has(back, hash));
+                Thread.sleep(300);
+                assertEquals(404, c.http.get("/assets/" + hash).status(), "c gets nothing more");
+            }
+        }
+    }
+
+    @Test
+    void aMemberAPersonRemovedIsNotBroughtBackByALaterIntroduction() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"));
+                TestNode c = TestNode.start(dir.resolve("c")); TestNode d = TestNode.start(dir.resolve("d"))) {
+            String lib = createLibrary(a, "{\"name\": \"team\"}");
+            join(b, invite(a, lib));
+            join(c, invite(a, lib));
+            await("b knows c", () -> member(b, lib, id(c)) != null);
+            assertEquals(200, b.sync().delete("/libraries/" + lib + "/members/" + id(c)).status());
+            join(d, invite(a, lib)); // a's list changes, so b asks it again: it lists c and d
+            await("b learns d", () -> member(b, lib, id(d)) != null);
+            Thread.sleep(500);
+            assertEquals(null, member(b, lib, id(c)), "removed on b by a person: no introduction brings c back there");
+            join(b, invite(c, lib)); // unless b joins through c's invite itself
+            await("c is a direct member of b again", () -> {
+                JsonNode m = member(b, lib, id(c));
+                return m != null && m.path("introduced_by").isNull();
+            });
+        }
+    }
+
+    @Test
+    void membersIntroducedByARemovedMemberGoWithIt() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"));
+                TestNode c = TestNode.start(dir.resolve("c"))) {
+            String lib = createLibrary(a, "{\"name\": \"team\"}");
+            join(b, invite(a, lib));
+            join(c, invite(b, lib)); // a learns c from b
+            await("a knows c through b", () -> {
+                JsonNode m = member(a, lib, id(c));
+                return m != null && m.path("introduced_by").asText().equals(id(b));
+            });
+            assertEquals(200, a.sync().delete("/libraries/" + lib + "/members/" + id(b)).status());
+            assertEquals(null, member(a, lib, id(c)), "an introduction is only as good as its introducer");
+            Thread.sleep(500);
+            assertEquals(null, member(a, lib, id(c)), "and c's own list (it lists b) brings neither back");
+            assertEquals(null, member(a, lib, id(b)));
+        }
+    }
+
+    @Test
+    void listedAddressesAreCutToWhatHelloAllows() {
+        assertEquals(java.util.List.of("127.0.0.1:1", "h:2", "h:3", "h:4"), Introductions.addresses(java.util.Arrays.asList(
+                null, "", "127.0.0.1:1", "x".repeat(101), "h:2", "h:3", "h:4", "h:5")));
+        assertEquals(java.util.List.of(), Introductions.addresses(null));
+    }
 }
