@@ -211,4 +211,28 @@ class IntroductionsTest {
                 null, "", "127.0.0.1:1", "x".repeat(101), "h:2", "h:3", "h:4", "h:5")));
         assertEquals(java.util.List.of(), Introductions.addresses(null));
     }
+
+    @Test
+    void aMemberLearntOverALinkThatIsAlreadyOpenIsSyncedWithAtOnce() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"));
+                TestNode c = TestNode.start(dir.resolve("c"))) {
+            // B and C are linked already, through a library they share.
+            String texts = createLibrary(a, "{\"name\": \"texts\", \"filter\": {\"mime_prefix\": \"text/\"}}");
+            join(b, invite(a, texts));
+            join(c, invite(a, texts));
+            await("b and c are linked", () -> connectedMember(b, texts, id(c)));
+            // C keeps an image library of its own, with an image in it, and shares it with A, then A with B.
+            String image = c.http.ingest(Bytes.random(15, 3000), "c.png", "mime_type", "image/png").data().path("hash").asText();
+            String images = createLibrary(c, "{\"name\": \"images\", \"filter\": {\"mime_prefix\": \"image/\"}}");
+            join(a, invite(c, images));
+            join(b, invite(a, images));
+            // B learns of C as a member of the images library over the link they already had (its Hello did not
+            // list that library): one of them must start the exchange, as nothing changes in C's index any more.
+            await("b pulled the images library from c directly", () -> {
+                JsonNode m = member(b, images, id(c));
+                return m != null && m.path("revision_received").asLong() >= 1;
+            });
+            await("b has c's image", () -> has(b, image));
+        }
+    }
 }
