@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "library", mixinStandardHelpOptions = true,
         description = "Create, join and inspect libraries (folder libraries included).",
         subcommands = {LibraryCommand.AddFolder.class, LibraryCommand.Join.class, LibraryCommand.ListLibraries.class,
-                LibraryCommand.Show.class, LibraryCommand.Invite.class, LibraryCommand.Conflicts.class,
+                LibraryCommand.Show.class, LibraryCommand.Invite.class, LibraryCommand.Members.class,
+                LibraryCommand.RemoveMember.class, LibraryCommand.Conflicts.class,
                 LibraryCommand.Versions.class, LibraryCommand.Restore.class, LibraryCommand.Rescan.class})
 final class LibraryCommand {
     private LibraryCommand() {}
@@ -127,6 +128,34 @@ final class LibraryCommand {
                 body.put("expires_in_secs", expires);
             }
             System.out.println(client().post("/libraries/" + id + "/invite", body.toString()).path("ticket").asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "members", description = "List a library's members: connected or not, and who introduced them.")
+    static final class Members extends OnLibrary {
+        @Override
+        public Integer call() throws IOException {
+            for (JsonNode m : client().get("/libraries/" + id + "/members")) {
+                String how = m.path("introduced_by").isNull() ? "direct"
+                        : "introduced by " + m.path("introduced_by").asText().substring(0, 7);
+                System.out.printf("%s  %-12s %s%n", m.path("peer_id").asText(),
+                        m.path("connected").asBoolean() ? "connected" : "not connected", how);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "remove-member", description = "Remove a member here; the members only it introduced go too, and "
+            + "no other member's list brings it back (an invite does).")
+    static final class RemoveMember extends OnLibrary {
+        @Parameters(index = "1", paramLabel = "PEER")
+        String peer;
+
+        @Override
+        public Integer call() throws IOException {
+            client().delete("/libraries/" + id + "/members/" + peer);
+            System.out.println("removed " + peer + " from " + id);
             return 0;
         }
     }

@@ -49,6 +49,10 @@ final class SyncClient {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    JsonNode delete(String path) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    }
+
     JsonNode post(String path, String json) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));

@@ -54,10 +54,22 @@ class FolderCliTest {
                     return false;
                 }
             });
+            String bId = b.daemon.peering().peerId().toString();
+            Run members = CliRunner.ferry("library", "members", id, "--data-dir", a.dataDir.toString());
+            assertEquals(0, members.code(), members.err());
+            assertTrue(members.out().contains(bId) && members.out().contains("connected") && members.out().contains("direct"),
+                    members.out());
             Run list = CliRunner.ferry("library", "list", "--data-dir", a.dataDir.toString());
             assertTrue(list.out().contains("folder") && list.out().contains(ra.toString()), list.out());
             Run bad = CliRunner.ferry("library", "join", invite.out().trim(), "--data-dir", dir.resolve("c").toString());
             assertTrue(bad.code() != 0, "no daemon there: a clear error");
+
+            Run remove = CliRunner.ferry("library", "remove-member", id, bId, "--data-dir", a.dataDir.toString());
+            assertEquals(0, remove.code(), remove.err());
+            Run after = CliRunner.ferry("library", "members", id, "--data-dir", a.dataDir.toString());
+            assertEquals("", after.out().trim(), "b is no longer a member of a's library");
+            Run again = CliRunner.ferry("library", "remove-member", id, bId, "--data-dir", a.dataDir.toString());
+            assertTrue(again.code() != 0 && again.err().contains("not a member"), again.err());
         }
     }
 }
