@@ -52,6 +52,7 @@ final class FolderEventStream {
             res.setHeader("Cache-Control", "no-cache");
             OutputStream out = res.getOutputStream();
             write(out, "retry: 1000\n: ferry folder events, resuming after " + cursor + "\n\n");
+            cursor = reportLost(out, cursor);
             for (FolderEvents.Event e : events.since(cursor)) {
                 cursor = send(out, e, library, cursor);
             }
@@ -73,6 +74,30 @@ final class FolderEventStream {
         } catch (IOException clientGone) {
             // the client resumes with Last-Event-ID
         }
+    }
+
+    /**
+     * A client resuming after an id that is no longer kept (it fell more than {@value FolderEvents#KEEP} events
+     * behind, or the id is from before the daemon restarted) or that was never given gets one {@code events.lost}
+     * event first: what happened in between is unknown, so it should read the state it keeps again. Resuming from
+     * 0 means "everything kept" and loses nothing. Returns the cursor to go on from.
+     */
+    private long reportLost(OutputStream out, long cursor) throws IOException {
+        long oldest = events.oldestKept();
+        long last = events.lastId();
+        if (cursor == 0 || (cursor >= oldest - 1 && cursor <= last)) {
+            return cursor;
+        }
+        long resumeAt = cursor > last ? last : oldest - 1;
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("id", resumeAt);
+        data.put("type", "events.lost");
+        data.put("library_id", null);
+        data.put("path", null);
+        data.put("at", System.currentTimeMillis());
+        data.put("after", cursor);
+        write(out, "id: " + resumeAt + "\nevent: events.lost\ndata: " + Json.MAPPER.writeValueAsString(data) + "\n\n");
+        return resumeAt;
     }
 
     private static long send(OutputStream out, FolderEvents.Event e, String library, long cursor) throws IOException {

@@ -34,7 +34,16 @@ class EventStreamTest {
         private final Thread reader;
 
         Subscriber(Http http, String query, String... headers) throws Exception {
-            response = http.stream("/sync/events" + query, headers);
+            this("/sync/events" + query, http, headers);
+        }
+
+        /** The sync API's folder event stream ({@code GET /events}). */
+        static Subscriber folderEvents(Http sync, String query, String... headers) throws Exception {
+            return new Subscriber("/events" + query, sync, headers);
+        }
+
+        private Subscriber(String pathAndQuery, Http http, String... headers) throws Exception {
+            response = http.stream(pathAndQuery, headers);
             assertEquals(200, response.statusCode());
             reader = Thread.ofVirtual().start(this::read);
         }
