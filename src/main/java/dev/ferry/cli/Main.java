@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Ferry: peer-to-peer sync with a content-addressed asset store.",
         subcommands = {StartCommand.class, StoreCommand.class, SyncCommand.class, IngestCommand.class, LsCommand.class, GetCommand.class,
                 IdCommand.class, ConnectCommand.class, PeersCommand.class, ExportCommand.class, ImportCommand.class,
-                StatusCommand.class, LibraryCommand.class, CommandLine.HelpCommand.class})
+                StatusCommand.class, LibraryCommand.class, EventsCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -49,6 +49,38 @@ final class SyncClient {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /**
+     * Follows a Server-Sent Events stream of the sync API, handing each event's {@code data:} JSON to {@code sink}
+     * until the sink returns false or the stream ends.
+     */
+    void events(String pathAndQuery, java.util.function.Predicate<JsonNode> sink) throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).GET();
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        try {
+            HttpResponse<java.util.stream.Stream<String>> r = http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
+            try (java.util.stream.Stream<String> lines = r.body()) {
+                if (r.statusCode() != 200) {
+                    String body = String.join("\n", (Iterable<String>) lines::iterator);
+                    throw new FerryException(dev.ferry.api.Json.MAPPER.readTree(body).path("error").asText("HTTP " + r.statusCode()));
+                }
+                var it = lines.iterator();
+                while (it.hasNext()) {
+                    String line = it.next();
+                    if (line.startsWith("data: ") && !sink.test(dev.ferry.api.Json.MAPPER.readTree(line.substring(6)))) {
+                        return;
+                    }
+                }
+            }
+        } catch (ConnectException e) {
+            throw new FerryException("no Ferry daemon answers at " + base + "; start one with ./ferry start");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
     JsonNode delete(String path) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }

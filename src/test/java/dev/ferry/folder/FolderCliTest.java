@@ -64,6 +64,16 @@ class FolderCliTest {
             Run bad = CliRunner.ferry("library", "join", invite.out().trim(), "--data-dir", dir.resolve("c").toString());
             assertTrue(bad.code() != 0, "no daemon there: a clear error");
 
+            Run events = CliRunner.ferry("events", "--since", "0", "--count", "3", "--library", id, "--data-dir", b.dataDir.toString());
+            assertEquals(0, events.code(), events.err());
+            String[] lines = events.out().trim().split("\n");
+            assertEquals(3, lines.length, events.out());
+            assertTrue(events.out().contains("scan.started") || events.out().contains("remote."), events.out());
+            Run json = CliRunner.ferry("events", "--since", "0", "--count", "1", "--json", "--data-dir", b.dataDir.toString());
+            assertTrue(json.out().trim().startsWith("{\"id\":"), json.out());
+            Run noDaemon = CliRunner.ferry("events", "--count", "1", "--data-dir", dir.resolve("nobody").toString());
+            assertTrue(noDaemon.code() != 0 && noDaemon.err().contains("no Ferry daemon"), noDaemon.err());
+
             Run remove = CliRunner.ferry("library", "remove-member", id, bId, "--data-dir", a.dataDir.toString());
             assertEquals(0, remove.code(), remove.err());
             Run after = CliRunner.ferry("library", "members", id, "--data-dir", a.dataDir.toString());
