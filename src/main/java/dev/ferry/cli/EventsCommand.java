@@ -66,6 +66,6 @@ final class EventsCommand implements Callable<Integer> {
                 b.append("  ").append(f.getKey()).append('=').append(f.getValue().isTextual() ? f.getValue().asText() : f.getValue());
             }
         }
-        return b.toString();
+        return b.toString().stripTrailing();
     }
 }
