@@ -235,4 +235,28 @@ class IntroductionsTest {
             await("b has c's image", () -> has(b, image));
         }
     }
+
+    @Test
+    void malformedMemberRequestsGetAClearRefusalAndChangeNothing() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
+            String lib = createLibrary(a, "{\"name\": \"team\"}");
+            join(b, invite(a, lib));
+            var link = b.daemon.peering().peers().link(a.daemon.peering().peerId()).orElseThrow();
+            for (String method : java.util.List.of("library.members", "library.members.changed")) {
+                var garbage = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> link.request(method, new byte[] {(byte) 0xff, 0x01, 0x02}).get(10, java.util.concurrent.TimeUnit.SECONDS));
+                var refusal = (dev.ferry.peer.PeerRequestException) garbage.getCause();
+                assertEquals(dev.ferry.protocol.ErrorCode.PROTOCOL.code(), refusal.code(), method);
+                assertTrue(refusal.getMessage().contains("malformed MembersRequest"), refusal.getMessage());
+                var unknown = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> link.request(method, Messages.encode(new Messages.MembersRequest("no-such-library")))
+                                .get(10, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals("no such library", unknown.getCause().getMessage(), method);
+            }
+            // The link and the library carry on.
+            String hash = a.http.ingest(Bytes.random(16, 500), "ok", "mime_type", "text/plain").data().path("hash").asText();
+            await("b still syncs", () -> has(b, hash));
+            assertEquals(1, a.sync().get("/libraries/" + lib + "/members").data().size());
+        }
+    }
 }
