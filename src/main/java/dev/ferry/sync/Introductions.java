@@ -102,14 +102,22 @@ final class Introductions {
             a.running = true;
         }
         Thread.ofVirtual().name("members-" + link.remoteId().shortForm()).start(() -> {
-            while (true) {
-                ask(libraryId, link);
-                synchronized (a) {
-                    if (!a.again) {
-                        a.running = false;
-                        return;
+            boolean done = false;
+            try {
+                while (!done) {
+                    ask(libraryId, link);
+                    synchronized (a) {
+                        // Checked and cleared together with running, so a question asked meanwhile is never lost.
+                        done = !a.again;
+                        a.again = false;
+                        a.running = !done;
                     }
-                    a.again = false;
+                }
+            } finally {
+                if (!done) {
+                    synchronized (a) {
+                        a.running = false; // asking failed unexpectedly: the next trigger asks afresh
+                    }
                 }
             }
         });
