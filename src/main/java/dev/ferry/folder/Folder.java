@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  * operations take the same lock, so a scan never sees a replacement half done. Thread-safe.
  */
 final class Folder implements AutoCloseable {
+    /** How long a deletion is remembered: 15 months, as Syncthing's default delete retention. */
+    static final java.time.Duration TOMBSTONE_KEEP = java.time.Duration.ofDays(450);
     private static final Logger log = LoggerFactory.getLogger(Folder.class);
     static final String MARKER = ".ferry/folder-id";
 
@@ -182,6 +184,22 @@ final class Folder implements AutoCloseable {
             scanning = false;
         }
         versions.cleanup();
+        forgetOldTombstones();
+    }
+
+    /**
+     * Deletions are remembered for {@link #TOMBSTONE_KEEP}, then forgotten, so the index does not grow with every
+     * path ever deleted. A member that was away longer than that can bring a deleted file back.
+     */
+    private void forgetOldTombstones() {
+        try {
+            int n = index.forgetTombstones(FolderIndex.nowNs() - TOMBSTONE_KEEP.toNanos());
+            if (n > 0) {
+                log.info("folder {}: forgot {} deletions older than {} days", id, n, TOMBSTONE_KEEP.toDays());
+            }
+        } catch (IOException e) {
+            log.warn("folder {}: cannot forget old deletions: {}", id, e.getMessage());
+        }
     }
 
     /** A scan still running reports how far it got (at most once a second). */

@@ -295,6 +295,33 @@ public final class FolderIndex implements AutoCloseable {
         return put(List.of(c)).get(0);
     }
 
+    /**
+     * Forgets tombstones recorded before {@code beforeNs} (local wall clock, ns): the index stops growing with
+     * every path ever deleted. The revision does not move (nothing is announced); the digest drops them, so
+     * members that forgot the same tombstones agree again. Returns how many were forgotten.
+     */
+    public synchronized int forgetTombstones(long beforeNs) throws IOException {
+        return tx(() -> {
+            List<FileEntry> old = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS + " FROM files WHERE deleted = 1 AND recorded_ns < ?")) {
+                ps.setLong(1, beforeNs);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        old.add(entry(rs));
+                    }
+                }
+            }
+            for (FileEntry e : old) {
+                execute("DELETE FROM files WHERE path = ?", e.path());
+                xor(stateHash(e));
+            }
+            if (!old.isEmpty()) {
+                setMeta("digest", digest);
+            }
+            return old.size();
+        });
+    }
+
     /** Updates only the local file key and time of a path whose content is unchanged (no new revision). */
     public synchronized void touch(String path, long modifiedNs, long inode) throws IOException {
         update("UPDATE files SET modified_ns = ?, inode = ?, recorded_ns = ? WHERE path = ?", modifiedNs, inode, nowNs(), path);
