@@ -527,6 +527,35 @@ public final class LibraryStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Forgets the library's tombstones whose deletion happened before {@code beforeMs}, so the index does not grow
+     * with every asset ever deleted. Neither the revision nor the digest (live entries only) changes. Returns how
+     * many were forgotten.
+     */
+    public synchronized int forgetTombstones(String libraryId, long beforeMs) throws IOException {
+        return tx(() -> {
+            List<String> old = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement("SELECT hash, state FROM entries WHERE library_id = ? AND deleted = 1")) {
+                ps.setString(1, libraryId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (JSON.readValue(rs.getString(2), Entry.class).changedAt() < beforeMs) {
+                            old.add(rs.getString(1));
+                        }
+                    }
+                }
+            }
+            for (String hash : old) {
+                try (PreparedStatement ps = db.prepareStatement("DELETE FROM entries WHERE library_id = ? AND hash = ?")) {
+                    ps.setString(1, libraryId);
+                    ps.setString(2, hash);
+                    ps.executeUpdate();
+                }
+            }
+            return old.size();
+        });
+    }
+
     public record Counts(long assets, long bytes, long deleted) {}
 
     public synchronized Counts counts(String libraryId) throws IOException {

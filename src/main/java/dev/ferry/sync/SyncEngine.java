@@ -62,6 +62,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     static final byte CAR_ERROR = 2;
     /** CAR exports served at once (each holds a pipe and an index page): more are answered with status 2. */
     static final int CAR_EXPORTS = 4;
+    /** How long a library remembers a deletion: 15 months, as folder libraries do ({@code Folder.TOMBSTONE_KEEP}). */
+    static final Duration TOMBSTONE_KEEP = Duration.ofDays(450);
     private final java.util.concurrent.Semaphore carExports = new java.util.concurrent.Semaphore(CAR_EXPORTS);
 
     private final LibraryStore libraries;
@@ -565,6 +567,10 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             for (Library l : libraries.all()) {
                 if (Library.ASSETS.equals(l.kind())) {
                     outbound.execute(() -> index(l));
+                    int forgotten = libraries.forgetTombstones(l.id(), clock.millis() - TOMBSTONE_KEEP.toMillis());
+                    if (forgotten > 0) {
+                        log.info("library {}: forgot {} deletions older than {} days", l.id(), forgotten, TOMBSTONE_KEEP.toDays());
+                    }
                 }
                 for (var m : libraries.members(l.id())) {
                     peers.link(PeerId.parse(m.peerId())).ifPresent(link -> requestPull(l.id(), link));
