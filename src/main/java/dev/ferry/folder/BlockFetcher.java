@@ -95,6 +95,7 @@ final class BlockFetcher {
         // as done only once the writer has put it in the file, so one the writer still gathered when a write
         // failed is fetched again with the rest.
         RangeWriter w = RangeWriter.open(file, out, start, length);
+        boolean direct = w.isDirect(); // its bytes go straight to disk: nothing for the write-behind flush to start
         try {
             try (java.io.InputStream in = ranges.open(start, length, attempt)) {
                 for (BlockList.Block b : run) {
@@ -122,7 +123,9 @@ final class BlockFetcher {
         for (BlockList.Block b : run.subList(0, done)) {
             bytes += b.size();
         }
-        flusher.wrote(bytes);
+        if (!direct) {
+            flusher.wrote(bytes);
+        }
         t.done().addAndGet(bytes);
         t.fetched().addAndGet(bytes);
         if (done < run.size()) {

@@ -187,11 +187,7 @@ public final class LibraryStore implements AutoCloseable {
         tx(() -> {
             insertMember(libraryId, peerId, now);
             deleteIntroduction(libraryId, peerId);
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM removed_members WHERE library_id = ? AND peer_id = ?")) {
-                ps.setString(1, libraryId);
-                ps.setString(2, peerId);
-                ps.executeUpdate();
-            }
+            execute("DELETE FROM removed_members WHERE library_id = ? AND peer_id = ?", libraryId, peerId);
             return null;
         });
     }
@@ -221,13 +217,7 @@ public final class LibraryStore implements AutoCloseable {
                 if (peer.equals(self) || peer.equals(by) || removedHere(libraryId, peer) || !insertMember(libraryId, peer, now)) {
                     continue;
                 }
-                try (PreparedStatement ps = db.prepareStatement(
-                        "INSERT OR REPLACE INTO introductions(library_id, peer_id, introduced_by) VALUES (?,?,?)")) {
-                    ps.setString(1, libraryId);
-                    ps.setString(2, peer);
-                    ps.setString(3, by);
-                    ps.executeUpdate();
-                }
+                execute("INSERT OR REPLACE INTO introductions(library_id, peer_id, introduced_by) VALUES (?,?,?)", libraryId, peer, by);
                 added.add(peer);
             }
             for (String peer : introducedBy(libraryId, by)) {
@@ -240,13 +230,7 @@ public final class LibraryStore implements AutoCloseable {
     }
 
     private boolean insertMember(String libraryId, String peerId, long now) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement(
-                "INSERT OR IGNORE INTO members(library_id, peer_id, joined_at) VALUES (?,?,?)")) {
-            ps.setString(1, libraryId);
-            ps.setString(2, peerId);
-            ps.setLong(3, now);
-            return ps.executeUpdate() > 0;
-        }
+        return execute("INSERT OR IGNORE INTO members(library_id, peer_id, joined_at) VALUES (?,?,?)", libraryId, peerId, now) > 0;
     }
 
     private boolean exists(String libraryId) throws SQLException {
@@ -261,15 +245,25 @@ public final class LibraryStore implements AutoCloseable {
         return anyRow("SELECT 1 FROM removed_members WHERE library_id = ? AND peer_id = ?", libraryId, peerId);
     }
 
-    private boolean anyRow(String sql, String... params) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setString(i + 1, params[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
+    private boolean anyRow(String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = statement(sql, params); ResultSet rs = ps.executeQuery()) {
+            return rs.next();
         }
+    }
+
+    /** One statement with its parameters, inside the caller's transaction; returns the rows it changed. */
+    private int execute(String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = statement(sql, params)) {
+            return ps.executeUpdate();
+        }
+    }
+
+    private PreparedStatement statement(String sql, Object... params) throws SQLException {
+        PreparedStatement ps = db.prepareStatement(sql);
+        for (int i = 0; i < params.length; i++) {
+            ps.setObject(i + 1, params[i]);
+        }
+        return ps;
     }
 
     private List<String> introducedBy(String libraryId, String by) throws SQLException {
@@ -288,11 +282,7 @@ public final class LibraryStore implements AutoCloseable {
     }
 
     private void deleteIntroduction(String libraryId, String peerId) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM introductions WHERE library_id = ? AND peer_id = ?")) {
-            ps.setString(1, libraryId);
-            ps.setString(2, peerId);
-            ps.executeUpdate();
-        }
+        execute("DELETE FROM introductions WHERE library_id = ? AND peer_id = ?", libraryId, peerId);
     }
 
     /**
@@ -304,13 +294,7 @@ public final class LibraryStore implements AutoCloseable {
         return tx(() -> {
             List<String> gone = deleteMember(libraryId, peerId);
             if (!gone.isEmpty()) {
-                try (PreparedStatement ps = db.prepareStatement(
-                        "INSERT OR REPLACE INTO removed_members(library_id, peer_id, removed_at) VALUES (?,?,?)")) {
-                    ps.setString(1, libraryId);
-                    ps.setString(2, peerId);
-                    ps.setLong(3, now);
-                    ps.executeUpdate();
-                }
+                execute("INSERT OR REPLACE INTO removed_members(library_id, peer_id, removed_at) VALUES (?,?,?)", libraryId, peerId, now);
             }
             return gone;
         });
@@ -325,19 +309,11 @@ public final class LibraryStore implements AutoCloseable {
         java.util.ArrayDeque<String> work = new java.util.ArrayDeque<>(List.of(peerId));
         while (!work.isEmpty()) {
             String peer = work.poll();
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM members WHERE library_id = ? AND peer_id = ?")) {
-                ps.setString(1, libraryId);
-                ps.setString(2, peer);
-                if (ps.executeUpdate() == 0) {
-                    continue;
-                }
+            if (execute("DELETE FROM members WHERE library_id = ? AND peer_id = ?", libraryId, peer) == 0) {
+                continue;
             }
             gone.add(peer);
-            try (PreparedStatement c = db.prepareStatement("DELETE FROM cursors WHERE library_id = ? AND peer_id = ?")) {
-                c.setString(1, libraryId);
-                c.setString(2, peer);
-                c.executeUpdate();
-            }
+            execute("DELETE FROM cursors WHERE library_id = ? AND peer_id = ?", libraryId, peer);
             deleteIntroduction(libraryId, peer);
             work.addAll(introducedBy(libraryId, peer));
         }
@@ -546,11 +522,7 @@ public final class LibraryStore implements AutoCloseable {
                 }
             }
             for (String hash : old) {
-                try (PreparedStatement ps = db.prepareStatement("DELETE FROM entries WHERE library_id = ? AND hash = ?")) {
-                    ps.setString(1, libraryId);
-                    ps.setString(2, hash);
-                    ps.executeUpdate();
-                }
+                execute("DELETE FROM entries WHERE library_id = ? AND hash = ?", libraryId, hash);
             }
             return old.size();
         });

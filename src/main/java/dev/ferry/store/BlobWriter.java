@@ -30,7 +30,8 @@ public final class BlobWriter extends OutputStream {
     private boolean finished;
     private String hash;
     /**
-     * Large uploads start writeback while they arrive: every {@link #EARLY_SYNC_BYTES} an fdatasync runs on a
+     * Large uploads written through the page cache (where the filesystem refuses direct writes) start writeback
+     * while they arrive: every {@link #EARLY_SYNC_BYTES} an fdatasync runs on a
      * background thread, so the disk works in parallel with the network and the final fsync has little left to do.
      */
     static final long EARLY_SYNC_BYTES = 64L << 20;
@@ -111,6 +112,9 @@ public final class BlobWriter extends OutputStream {
     }
 
     private void maybeSyncEarly() {
+        if (out != null && out.isDirect()) {
+            return; // written past the page cache: there is no dirty data for an early flush to start on
+        }
         if (size - syncedUpTo >= EARLY_SYNC_BYTES && (earlySync == null || earlySync.isDone())) {
             syncedUpTo = size;
             earlySync = java.util.concurrent.CompletableFuture.runAsync(() -> {

@@ -4,6 +4,7 @@ import dev.ferry.library.LibraryStore;
 import dev.ferry.peer.PeerId;
 import dev.ferry.peer.PeerLink;
 import dev.ferry.peer.PeerManager;
+import dev.ferry.peer.PullRunner;
 import dev.ferry.protocol.Protocol;
 import java.io.IOException;
 import java.time.Clock;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -25,8 +25,7 @@ import org.slf4j.LoggerFactory;
  * member stays only as long as its introducer lists it and is a member itself; a member a person removed here
  * never comes back by introduction. Whenever its list changes, a node tells its connected members
  * ({@code library.members.changed}) and they ask again. See docs/protocol.md, "Members learn of each other".
- * Asking is coalesced per library and member (one question at a time, one more if asked meanwhile), so answers
- * are taken in order and a chatty member costs one thread, not one per message. Thread-safe.
+ * Asking is coalesced per library and member by a {@link PullRunner}. Thread-safe.
  */
 final class Introductions {
     private static final Logger log = LoggerFactory.getLogger(Introductions.class);
@@ -41,12 +40,7 @@ final class Introductions {
     private final PeerManager peers;
     private final Clock clock;
     private final BiConsumer<String, PeerLink> memberReachable;
-    private final Map<String, Asking> asking = new ConcurrentHashMap<>();
-
-    private static final class Asking {
-        boolean running;
-        boolean again;
-    }
+    private final PullRunner asking;
 
     /**
      * @param memberReachable called with a library and the link to a member that became a member of it while
@@ -57,6 +51,9 @@ final class Introductions {
         this.peers = peers;
         this.clock = clock;
         this.memberReachable = memberReachable;
+        // A member that does not count us one yet answers NOT_FOUND: the runner stops, and the next link, change
+        // notice or periodic reconcile asks again.
+        this.asking = new PullRunner(peers, "members", this::ask);
     }
 
     /** The answer to {@code library.members} from {@code link}'s peer, a member: every other member, with addresses. */
@@ -91,49 +88,19 @@ final class Introductions {
         return out;
     }
 
-    /** Asks the member at {@code link} for its members, in the background, and takes in what changed. */
+    /**
+     * Asks the member at {@code link} for its members, in the background, and takes in what changed. Questions
+     * to one member about one library run one at a time, one more if asked meanwhile ({@link PullRunner}), so
+     * answers are taken in order and a chatty member costs one thread.
+     */
     void refresh(String libraryId, PeerLink link) {
-        Asking a = asking.computeIfAbsent(libraryId + "/" + link.remoteId(), k -> new Asking());
-        synchronized (a) {
-            if (a.running) {
-                a.again = true;
-                return;
-            }
-            a.running = true;
-        }
-        Thread.ofVirtual().name("members-" + link.remoteId().shortForm()).start(() -> {
-            boolean done = false;
-            try {
-                while (!done) {
-                    ask(libraryId, link);
-                    synchronized (a) {
-                        // Checked and cleared together with running, so a question asked meanwhile is never lost.
-                        done = !a.again;
-                        a.again = false;
-                        a.running = !done;
-                    }
-                }
-            } finally {
-                if (!done) {
-                    synchronized (a) {
-                        a.running = false; // asking failed unexpectedly: the next trigger asks afresh
-                    }
-                }
-            }
-        });
+        asking.request(libraryId, link);
     }
 
-    private void ask(String libraryId, PeerLink link) {
-        PeerLink current = peers.link(link.remoteId()).orElse(link);
-        try {
-            PeerLink.Reply r = current.request("library.members", Messages.encode(new Messages.MembersRequest(libraryId)))
-                    .get(30, TimeUnit.SECONDS);
-            take(libraryId, current, Messages.decode(r.body(), Messages.MembersReply.class));
-        } catch (Exception e) {
-            // An older peer without the method, a link that closed, or one that does not count us a member yet:
-            // nothing to learn now; the next link, change notice or periodic reconcile asks again.
-            log.debug("library {}: no member list from {}: {}", libraryId, link.remoteId().shortForm(), e.getMessage());
-        }
+    private void ask(String libraryId, PeerLink link) throws Exception {
+        PeerLink.Reply r = link.request("library.members", Messages.encode(new Messages.MembersRequest(libraryId)))
+                .get(30, TimeUnit.SECONDS);
+        take(libraryId, link, Messages.decode(r.body(), Messages.MembersReply.class));
     }
 
     private void take(String libraryId, PeerLink link, Messages.MembersReply reply) throws IOException {
@@ -202,5 +169,9 @@ final class Introductions {
         } catch (IOException e) {
             log.warn("library {}: cannot ask its members: {}", libraryId, e.getMessage());
         }
+    }
+
+    void close() {
+        asking.close();
     }
 }

@@ -741,6 +741,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     public void close() {
         running = false;
         pullRunner.close();
+        introductions.close();
         reconcile.shutdownNow();
         if (folders != null) {
             folders.close();

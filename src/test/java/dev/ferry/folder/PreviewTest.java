@@ -64,16 +64,21 @@ class PreviewTest {
         }
     }
 
+    /** Bytes b's link carried while {@code name} was moved from the stage into a's root and the trees became equal. */
+    private long movedOverLink(TestNode b, Path stage, String name) throws Exception {
+        long before = FolderOperationsTest.linkBytes(b);
+        Files.move(stage.resolve(name), ra.resolve(name));
+        Trees.awaitSame(60_000, ra, rb);
+        return FolderOperationsTest.linkBytes(b) - before;
+    }
+
     @Test
     void aNewLargeFileIsFetchedWhileItIsHashedAndCrossesTheLinkOnce() throws Exception {
         Path stage = Files.createDirectories(dir.resolve("stage"));
         try (TestNode a = Trees.node(dir.resolve("a")); TestNode b = Trees.node(dir.resolve("b"))) {
             share(a, b, "big");
             writeRandom(stage.resolve("big.bin"), 11, SIZE);
-            long before = FolderOperationsTest.linkBytes(b);
-            Files.move(stage.resolve("big.bin"), ra.resolve("big.bin"));
-            Trees.awaitSame(60_000, ra, rb);
-            long moved = FolderOperationsTest.linkBytes(b) - before;
+            long moved = movedOverLink(b, stage, "big.bin");
             System.out.println("a new " + SIZE + "-byte file moved " + moved + " bytes over the link");
 
             FolderEvents.Event offered = event(b, "remote.prefetching", "big.bin");
@@ -86,11 +91,8 @@ class PreviewTest {
             assertEquals(List.of(), tempFiles(rb), "no temp file is left");
 
             // A copy of it is offered too, and built from b's own blocks: almost nothing travels.
-            before = FolderOperationsTest.linkBytes(b);
             Files.copy(ra.resolve("big.bin"), stage.resolve("copy.bin"));
-            Files.move(stage.resolve("copy.bin"), ra.resolve("copy.bin"));
-            Trees.awaitSame(60_000, ra, rb);
-            long copied = FolderOperationsTest.linkBytes(b) - before;
+            long copied = movedOverLink(b, stage, "copy.bin");
             System.out.println("a copy of it moved " + copied + " bytes over the link");
             assertTrue(copied < SIZE / 20, "a copy is built from local blocks: " + copied + " bytes");
             assertEquals(List.of(), tempFiles(rb), "no temp file is left");

@@ -40,6 +40,14 @@ class IntroductionsTest {
         return null;
     }
 
+    /** A library of A's that B and C join with A's invites; returns its id. */
+    static String team(TestNode a, TestNode b, TestNode c) {
+        String lib = createLibrary(a, "{\"name\": \"team\"}");
+        join(b, invite(a, lib));
+        join(c, invite(a, lib));
+        return lib;
+    }
+
     static boolean connectedMember(TestNode n, String lib, String peer) {
         JsonNode m = member(n, lib, peer);
         return m != null && m.path("connected").asBoolean();
@@ -49,9 +57,7 @@ class IntroductionsTest {
     void membersInvitedByOneNodeSyncDirectlyWhenItIsGone() throws Exception {
         TestNode a = TestNode.start(dir.resolve("a"));
         try (TestNode b = TestNode.start(dir.resolve("b")); TestNode c = TestNode.start(dir.resolve("c"))) {
-            String lib = createLibrary(a, "{\"name\": \"team\"}");
-            join(b, invite(a, lib));
-            join(c, invite(a, lib));
+            String lib = team(a, b, c);
             await("b and c know each other as members, introduced by a, and are linked",
                     () -> connectedMember(b, lib, id(c)) && connectedMember(c, lib, id(b)));
             assertEquals(id(a), member(b, lib, id(c)).path("introduced_by").asText());
@@ -76,9 +82,7 @@ class IntroductionsTest {
     void aMemberRemovedByItsIntroducerIsRemovedWhereTheIntroductionReached() throws Exception {
         try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"));
                 TestNode c = TestNode.start(dir.resolve("c"))) {
-            String lib = createLibrary(a, "{\"name\": \"team\"}");
-            join(b, invite(a, lib));
-            join(c, invite(a, lib));
+            String lib = team(a, b, c);
             await("b knows c", () -> connectedMember(b, lib, id(c)));
             assertEquals(200, a.sync().delete("/libraries/" + lib + "/members/" + id(c)).status());
             await("b no longer counts c a member", () -> member(b, lib, id(c)) == null);
@@ -169,9 +173,7 @@ class IntroductionsTest {
     void aMemberAPersonRemovedIsNotBroughtBackByALaterIntroduction() throws Exception {
         try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"));
                 TestNode c = TestNode.start(dir.resolve("c")); TestNode d = TestNode.start(dir.resolve("d"))) {
-            String lib = createLibrary(a, "{\"name\": \"team\"}");
-            join(b, invite(a, lib));
-            join(c, invite(a, lib));
+            String lib = team(a, b, c);
             await("b knows c", () -> member(b, lib, id(c)) != null);
             assertEquals(200, b.sync().delete("/libraries/" + lib + "/members/" + id(c)).status());
             join(d, invite(a, lib)); // a's list changes, so b asks it again: it lists c and d
