@@ -51,7 +51,8 @@ final class Folder implements AutoCloseable {
     private volatile boolean closed;
     private volatile long lastScanAt;
     private volatile long lastScanMillis;
-    private volatile List<String> scanErrors = List.of();
+    /** What the scans could not sync, by path; written only by the scan loop's thread. */
+    private volatile List<ScanError> scanErrors = List.of();
     private volatile boolean caseInsensitive;
     /** Rises whenever the ignore rules change; a pull that sees a new value starts that member over from 0. */
     final java.util.concurrent.atomic.AtomicLong rulesEpoch = new java.util.concurrent.atomic.AtomicLong();
@@ -147,10 +148,14 @@ final class Folder implements AutoCloseable {
                 if (full) {
                     fullScan();
                 } else {
-                    scanner.scanPath(next);
+                    keepScanErrors(next, scanner.scanPath(next).errors());
                 }
             } catch (IOException | RuntimeException e) {
                 log.warn("folder {}: scanning {} failed: {}", id, full ? "the tree" : next, e.getMessage());
+                if (!full) { // e.g. its directory became unreadable: say so, and keep what the index has
+                    keepScanErrors(next, List.of(new ScanError(next, e instanceof java.nio.file.AccessDeniedException
+                            ? "cannot be read (permission denied); kept as it was" : "cannot be scanned (" + e.getMessage() + ")")));
+                }
             }
         }
     }
@@ -175,7 +180,7 @@ final class Folder implements AutoCloseable {
             Scanner.Result r = scanner.scanTree("");
             lastScanMillis = (System.nanoTime() - t0) / 1_000_000;
             lastScanAt = System.currentTimeMillis();
-            scanErrors = List.copyOf(r.errors());
+            keepScanErrors("", r.errors());
             owner.events().publish("scan.finished", id, null, Map.of("entries", r.seen(), "changed", r.changed(),
                     "hashed_bytes", r.hashedBytes(), "millis", lastScanMillis, "errors", r.errors().size()));
             log.info("folder {}: scanned {} entries in {} ms ({} changed, {} bytes hashed)", id, r.seen(), lastScanMillis,
@@ -334,8 +339,24 @@ final class Folder implements AutoCloseable {
         return lastScanMillis;
     }
 
+    /** The errors of the last scan that looked at each path, ordered by path, as the API shows them. */
     List<String> scanErrors() {
-        return scanErrors;
+        return scanErrors.stream().map(ScanError::text).toList();
+    }
+
+    /**
+     * A scan of {@code top} replaces what earlier scans reported under it, so an error shows as soon as the watcher's
+     * scan meets it (a directory made unreadable) and goes once a scan finds it mended.
+     */
+    private void keepScanErrors(String top, List<ScanError> found) {
+        List<ScanError> next = new java.util.ArrayList<>(found);
+        for (ScanError e : scanErrors) {
+            if (!e.under(top)) {
+                next.add(e);
+            }
+        }
+        next.sort(java.util.Comparator.comparing(ScanError::path));
+        scanErrors = List.copyOf(next);
     }
 
     /** True if the folder's filesystem cannot hold two names that differ only in case. */

@@ -61,12 +61,12 @@ final class Scanner {
     }
 
     /** What one scan did. */
-    record Result(long seen, long changed, long hashedBytes, List<String> errors) {}
+    record Result(long seen, long changed, long hashedBytes, List<ScanError> errors) {}
 
     /** A scan's running totals and its batch of changes not yet written. */
     private final class Pass {
         final List<FolderIndex.Change> pending = new ArrayList<>();
-        final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<ScanError> errors = java.util.Collections.synchronizedList(new ArrayList<>());
         final AtomicLong seen = new AtomicLong();
         long changed;
         long hashed;
@@ -239,7 +239,7 @@ final class Scanner {
                 }
                 if (PathRules.problem(rel) != null) {
                     if (!rel.equals(".ferry")) {
-                        pass.errors.add(rel + ": name cannot be synced (" + PathRules.problem(rel) + ")");
+                        pass.errors.add(new ScanError(rel, "name cannot be synced (" + PathRules.problem(rel) + ")"));
                     }
                     continue;
                 }
@@ -278,7 +278,7 @@ final class Scanner {
         } catch (NoSuchFileException | NotDirectoryException e) {
             return List.of(); // gone since it was listed: the parent's scan records that
         } catch (AccessDeniedException e) {
-            pass.errors.add((dir.isEmpty() ? "." : dir) + ": cannot be read (permission denied); its contents are kept as they were");
+            pass.errors.add(new ScanError(dir, "cannot be read (permission denied); its contents are kept as they were"));
             log.warn("folder {}: directory {} cannot be read; not treating its contents as deleted", folder.id(), dir);
             return List.of();
         }
@@ -412,15 +412,17 @@ final class Scanner {
         for (Path p : files) {
             results.add(pool.submit(() -> hashFile(p)));
         }
-        for (Future<FolderIndex.Change> f : results) {
+        for (int i = 0; i < results.size(); i++) {
             FolderIndex.Change c;
             try {
-                c = f.get();
+                c = results.get(i).get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("scan interrupted");
             } catch (java.util.concurrent.ExecutionException e) {
-                pass.errors.add(e.getCause().getMessage());
+                pass.errors.add(new ScanError(folder.relative(files.get(i)), e.getCause() instanceof AccessDeniedException
+                        ? "cannot be read (permission denied); kept as it was"
+                        : "cannot be read (" + e.getCause().getMessage() + "); kept as it was"));
                 continue;
             }
             if (c != null) {

@@ -33,11 +33,17 @@ public final class ChildNode implements AutoCloseable {
     /** With extra environment variables ({@code FERRY_PEERS}, a fixed {@code FERRY_PEER_LISTEN_ADDR}...). */
     public static ChildNode start(Path dataDir, java.util.Map<String, String> extraEnv, String... jvmOptions)
             throws IOException, InterruptedException {
+        return startThrough(List.of(), dataDir, extraEnv, jvmOptions);
+    }
+
+    /** {@code ferry start} on loopback, mDNS off, with the JVM started through {@code prefix}. */
+    public static ChildNode startThrough(List<String> prefix, Path dataDir, java.util.Map<String, String> extraEnv,
+            String... jvmOptions) throws IOException, InterruptedException {
         java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of(
                 "FERRY_STORE_LISTEN_ADDR", "127.0.0.1:0", "FERRY_LISTEN_ADDR", "127.0.0.1:0",
                 "FERRY_PEER_LISTEN_ADDR", "127.0.0.1:0", "FERRY_MDNS", "false"));
         env.putAll(extraEnv);
-        return launch(dataDir, env, List.of(jvmOptions), List.of("start"), true, true);
+        return launch(dataDir, env, prefix, List.of(jvmOptions), List.of("start"), true, true);
     }
 
     /**
@@ -46,6 +52,12 @@ public final class ChildNode implements AutoCloseable {
      */
     public static ChildNode launch(Path dataDir, java.util.Map<String, String> env, List<String> jvmOptions, List<String> args,
             boolean waitStore, boolean waitSync) throws IOException, InterruptedException {
+        return launch(dataDir, env, List.of(), jvmOptions, args, waitStore, waitSync);
+    }
+
+    /** As above, with the JVM started through {@code prefix} (for example {@code setpriv ... --}). */
+    public static ChildNode launch(Path dataDir, java.util.Map<String, String> env, List<String> prefix, List<String> jvmOptions,
+            List<String> args, boolean waitStore, boolean waitSync) throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
         Path urlFile = dataDir.resolve("store-api.url");
         Path syncFile = dataDir.resolve("sync-api.url");
@@ -57,7 +69,8 @@ public final class ChildNode implements AutoCloseable {
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(java));
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(java);
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", cp.replace(File.pathSeparator + File.pathSeparator, File.pathSeparator), "dev.ferry.cli.Main"));
         cmd.addAll(args);
