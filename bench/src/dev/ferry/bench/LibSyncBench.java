@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +29,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -189,6 +189,17 @@ public final class LibSyncBench {
         return us[0] + us[1];
     }
 
+    /** CPU ticks of the children this process has waited for (the curl processes). */
+    private static long childTicks(long pid) {
+        try {
+            String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** {utime, stime} of one process, in clock ticks ({0, 0} when it is gone). */
     private static long[] userSys(long pid) {
         try {
@@ -248,6 +259,72 @@ public final class LibSyncBench {
                 .reduce((x, y) -> x + ", " + y).orElse("-");
     }
 
+    /**
+     * A curl config (`curl -K`) with one multipart POST /ingest per item, as the seed's curl line sends it; each
+     * answer goes to {@code answers/SIDE-INDEX.json}. curl streams each file from disk with little CPU of its
+     * own, so the clock measures Ferry rather than the client (java.net.http used several CPU-s per GiB).
+     */
+    private static Path curlConfig(String url, List<Item> items, Path answers, String side) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < items.size(); i++) {
+            sb.append("url = \"").append(url).append("/ingest\"\n")
+                    .append("form = \"file=@").append(items.get(i).file()).append("\"\n")
+                    .append("form = \"mime_type=application/octet-stream\"\n")
+                    .append("output = \"").append(answers.resolve(side + "-" + i + ".json")).append("\"\n")
+                    // Per transfer: curl's `next` starts each transfer with fresh options.
+                    .append("noproxy = \"*\"\nmax-time = 120\nsilent\nshow-error\n")
+                    .append("write-out = \"%{http_code} %{filename_effective}\\n\"\n");
+            if (i + 1 < items.size()) {
+                sb.append("next\n");
+            }
+        }
+        Path cfg = answers.resolve(side + ".curl");
+        Files.writeString(cfg, sb);
+        return cfg;
+    }
+
+    /** One curl process: {@code uploads} uploads at a time over keep-alive connections; a line per finished upload. */
+    private static Process startCurl(Path config, int uploads) throws IOException {
+        return new ProcessBuilder("curl", "--silent", "--show-error", "--parallel", "--parallel-immediate",
+                "--parallel-max", String.valueOf(uploads), "--config", config.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+    }
+
+    /** Checks each finished upload's answer: 201, the expected hash, not a duplicate. */
+    private static void readAnswers(Process curl, Map<String, Item> byAnswer, AtomicLong count,
+            AtomicReference<Throwable> failure) throws Exception {
+        try (var lines = new BufferedReader(new InputStreamReader(curl.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line; (line = lines.readLine()) != null; ) {
+                String[] p = line.split(" ", 2);
+                Item it = p.length == 2 ? byAnswer.get(p[1]) : null;
+                if (it == null) {
+                    throw new IOException("unexpected line from curl: " + line);
+                }
+                String body = Files.readString(Path.of(p[1]));
+                if (!p[0].equals("201")) {
+                    throw new IOException("ingest of " + it.file() + " answered HTTP " + p[0] + ": " + cut(body));
+                }
+                JsonNode d = JSON.readTree(body).path("data");
+                if (!d.path("hash").asText().equals(it.hash()) || d.path("duplicate").asBoolean(true)) {
+                    throw new IOException("ingest of " + it.file() + " answered " + cut(body) + ", expected hash " + it.hash());
+                }
+                count.incrementAndGet();
+                if (failure.get() != null) {
+                    curl.destroy();
+                }
+            }
+        }
+        int rc = curl.waitFor();
+        if (rc != 0) {
+            throw new IOException("curl exited with " + rc);
+        }
+        if (count.get() != byAnswer.size()) {
+            throw new IOException("curl finished after " + count.get() + " of " + byAnswer.size() + " uploads");
+        }
+    }
+
     // ---- bulk -----------------------------------------------------------------------------------------------
 
     record Item(String hash, Path file) {}
@@ -287,44 +364,38 @@ public final class LibSyncBench {
 
         AtomicReference<Throwable> failure = new AtomicReference<>();
         long[] uploadsDone = new long[2];
-        CountDownLatch uploadsLatch = new CountDownLatch(2 * uploads);
-        ConcurrentLinkedQueue<Item> qa = new ConcurrentLinkedQueue<>(a);
-        ConcurrentLinkedQueue<Item> qb = new ConcurrentLinkedQueue<>(b);
-        AtomicInteger leftA = new AtomicInteger(uploads);
-        AtomicInteger leftB = new AtomicInteger(uploads);
         AtomicLong ingestedA = new AtomicLong();
         AtomicLong ingestedB = new AtomicLong();
+        Path answers = Files.createTempDirectory(out.toAbsolutePath().getParent(), "answers");
+        List<Path> configs = List.of(curlConfig(urlA, a, answers, "a"), curlConfig(urlB, b, answers, "b"));
 
         Map<Long, Long> o0 = others(exclude);
         long[] a0 = userSys(pidA);
         long[] b0 = userSys(pidB);
         long c0 = ticks(ProcessHandle.current().pid());
+        long k0 = childTicks(ProcessHandle.current().pid());
         long t0 = System.nanoTime();
         List<Thread> workers = new ArrayList<>();
         for (int side = 0; side < 2; side++) {
             final int s = side;
-            String url = side == 0 ? urlA : urlB;
-            ConcurrentLinkedQueue<Item> q = side == 0 ? qa : qb;
-            AtomicInteger left = side == 0 ? leftA : leftB;
-            AtomicLong count = side == 0 ? ingestedA : ingestedB;
-            for (int u = 0; u < uploads; u++) {
-                workers.add(Thread.ofPlatform().name("upload-" + "AB".charAt(s) + u).start(() -> {
-                    try {
-                        for (Item it; failure.get() == null && (it = q.poll()) != null; ) {
-                            ingest(url, HttpRequest.BodyPublishers.ofFile(it.file()), it.file().getFileName().toString(),
-                                    it.hash());
-                            count.incrementAndGet();
-                        }
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    } finally {
-                        if (left.decrementAndGet() == 0) {
-                            uploadsDone[s] = System.nanoTime();
-                        }
-                        uploadsLatch.countDown();
-                    }
-                }));
+            Map<String, Item> byAnswer = new HashMap<>();
+            List<Item> mine = side == 0 ? a : b;
+            for (int i = 0; i < mine.size(); i++) {
+                byAnswer.put(answers.resolve("ab".charAt(s) + "-" + i + ".json").toString(), mine.get(i));
             }
+            Process curl = startCurl(configs.get(side), uploads);
+            exclude.add(curl.pid());
+            AtomicLong count = side == 0 ? ingestedA : ingestedB;
+            workers.add(Thread.ofPlatform().name("uploads-" + "AB".charAt(s)).start(() -> {
+                try {
+                    readAnswers(curl, byAnswer, count, failure);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                    curl.destroy();
+                } finally {
+                    uploadsDone[s] = System.nanoTime();
+                }
+            }));
         }
 
         // Poll both stores every 50 ms until each holds everything; progress every second; give up on a stall.
@@ -387,9 +458,12 @@ public final class LibSyncBench {
         }
         long[] a1 = userSys(pidA);
         long[] b1 = userSys(pidB);
+        for (Thread w : workers) {
+            w.join(TimeUnit.MINUTES.toMillis(5));
+        }
         long c1 = ticks(ProcessHandle.current().pid());
+        long k1 = childTicks(ProcessHandle.current().pid());
         Map<Long, Long> o1 = others(exclude);
-        uploadsLatch.await(5, TimeUnit.MINUTES);
         Files.write(out.resolveSibling(out.getFileName() + ".timeline"), timeline);
 
         Map<String, Object> kv = new LinkedHashMap<>();
@@ -407,7 +481,8 @@ public final class LibSyncBench {
         kv.put("cpu_b", String.format("%.2f", (b1[0] + b1[1] - b0[0] - b0[1]) / hz));
         kv.put("cpu_daemons_user", String.format("%.2f", (a1[0] - a0[0] + b1[0] - b0[0]) / hz));
         kv.put("cpu_daemons_sys", String.format("%.2f", (a1[1] - a0[1] + b1[1] - b0[1]) / hz));
-        kv.put("cpu_client", String.format("%.2f", (c1 - c0) / hz));
+        kv.put("cpu_client", String.format("%.2f", (c1 - c0 + k1 - k0) / hz));
+        kv.put("cpu_client_curl", String.format("%.2f", (k1 - k0) / hz));
         kv.put("cpu_other", String.format("%.2f", otherCpu(o0, o1, hz)));
         kv.put("cpu_other_top", topOthers(o0, o1, hz));
         write(out, kv);
