@@ -218,8 +218,21 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 peers.localId().toString(), inviter.toString());
         Messages.JoinReply reply;
         try {
-            PeerLink.Reply r = link.request("library.join",
-                    Messages.encode(new Messages.JoinRequest(ticket.libraryId(), ticket.inviteId(), proof))).get(30, TimeUnit.SECONDS);
+            byte[] request = Messages.encode(new Messages.JoinRequest(ticket.libraryId(), ticket.inviteId(), proof));
+            PeerLink.Reply r;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    r = link.request("library.join", request).get(30, TimeUnit.SECONDS);
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // When both nodes dial each other at once, one of the two links is closed as a duplicate, and the
+                    // request may have gone out on that one: ask again on the link that stays (admission is idempotent).
+                    if (!(e.getCause() instanceof dev.ferry.peer.LinkClosedException) || attempt == 3) {
+                        throw e;
+                    }
+                    link = peers.connectKnown(inviter, ticket.addresses(), "invite");
+                }
+            }
             reply = Messages.decode(r.body(), Messages.JoinReply.class);
         } catch (java.util.concurrent.ExecutionException e) {
             if (!knownBefore) {
