@@ -78,17 +78,19 @@ final class FolderEventStream {
 
     /**
      * A client resuming after an id that is no longer kept (it fell more than {@value FolderEvents#KEEP} events
-     * behind, or the id is from before the daemon restarted) or that was never given gets one {@code events.lost}
-     * event first: what happened in between is unknown, so it should read the state it keeps again. Resuming from
-     * 0 means "everything kept" and loses nothing. Returns the cursor to go on from.
+     * behind), that was never given, or that is from before a run of the daemon that was killed before storing
+     * its last events ({@link FolderEvents#lostBefore()}) gets one {@code events.lost} event first: what happened
+     * in between is unknown, so it should read the state it keeps again; the kept events follow. Resuming from 0
+     * means "everything kept" and loses nothing. Returns the cursor to go on from.
      */
     private long reportLost(OutputStream out, long cursor) throws IOException {
         long oldest = events.oldestKept();
         long last = events.lastId();
-        if (cursor == 0 || (cursor >= oldest - 1 && cursor <= last)) {
+        boolean kept = cursor >= oldest - 1 && cursor <= last;
+        if (cursor == 0 || (kept && cursor >= events.lostBefore())) {
             return cursor;
         }
-        long resumeAt = cursor > last ? last : oldest - 1;
+        long resumeAt = cursor > last ? last : Math.max(cursor, oldest - 1);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("id", resumeAt);
         data.put("type", "events.lost");

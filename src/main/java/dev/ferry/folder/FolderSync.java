@@ -52,7 +52,7 @@ public final class FolderSync implements AutoCloseable {
     private final Duration fullScanInterval;
     private final Duration keepVersions;
     private final String me;
-    private final FolderEvents events = new FolderEvents();
+    private final FolderEvents events;
     private final Map<String, Folder> folders = new ConcurrentHashMap<>();
     private final Map<String, Applier> appliers = new ConcurrentHashMap<>();
     private final Map<String, Object> applySignals = new ConcurrentHashMap<>();
@@ -69,7 +69,8 @@ public final class FolderSync implements AutoCloseable {
     private final FolderServer server;
 
     public FolderSync(LibraryStore libraries, PeerManager peers, Path dataDir, Clock clock, Duration fullScanInterval,
-            Duration keepVersions) {
+            Duration keepVersions) throws IOException {
+        this.events = FolderEvents.open(dataDir.resolve("folder-events.db"));
         this.libraries = libraries;
         this.peers = peers;
         this.dataDir = dataDir;
@@ -581,5 +582,6 @@ public final class FolderSync implements AutoCloseable {
             remove(id);
         }
         hashPool.shutdownNow();
+        events.close();
     }
 }
