@@ -486,7 +486,9 @@ public final class PeerLink implements AutoCloseable {
                 } catch (IOException e) {
                     // The answer cannot be finished: end the request with an Error so the requester does not wait.
                     log.warn("streaming an answer to {} failed: {}", remoteId().shortForm(), e.getMessage());
-                    sendControl(ErrorMessage.of(channel, ErrorCode.INTERNAL, "the answer could not be read to its end"));
+                    // Behind the Data already queued: ahead of it, the Error would end the request before that Data
+                    // arrived, and the requester would take the Data for a protocol error.
+                    sendAfterData(ErrorMessage.of(channel, ErrorCode.INTERNAL, "the answer could not be read to its end"));
                     return;
                 }
                 boolean end = n < allowed; // readNBytes returns short only at the end of the stream
@@ -630,7 +632,10 @@ public final class PeerLink implements AutoCloseable {
         }
     }
 
-    /** Queues an encoded Data frame, waiting while the Data queue is full; false if the link is closing. */
+    /**
+     * Queues an encoded Data frame (or, from {@link #sendAfterData}, another encoded frame that must follow the Data
+     * before it), waiting while the Data queue is full; false if the link is closing.
+     */
     boolean sendData(byte[] frame) throws java.io.InterruptedIOException {
         lock.lock();
         try {
@@ -649,6 +654,11 @@ public final class PeerLink implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Queues a message behind the Data frames already queued (an Error that ends a streamed answer). */
+    private boolean sendAfterData(Message m) throws java.io.InterruptedIOException {
+        return sendData(MessageCodec.encode(m));
     }
 
     private void writeLoop() {
@@ -677,7 +687,7 @@ public final class PeerLink implements AutoCloseable {
                 if (m != null) {
                     writer.write(m);
                 } else {
-                    writer.writeDataFrame(frame);
+                    writer.writeQueuedFrame(frame);
                 }
                 if (last) {
                     writer.flush();

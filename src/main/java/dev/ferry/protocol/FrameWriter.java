@@ -35,6 +35,19 @@ public final class FrameWriter implements Flushable {
         out.write(frame);
     }
 
+    /**
+     * Writes a whole frame from a link's Data queue, as it is: a Data frame prepared with
+     * {@link MessageCodec#dataHeader}, or an Error encoded by {@link MessageCodec#encode} that ends a streamed answer
+     * and so must follow its Data.
+     */
+    public void writeQueuedFrame(byte[] frame) throws IOException {
+        if (frame.length >= MessageCodec.PREFIX && frame[4] == (byte) FrameType.ERROR) {
+            out.write(frame);
+        } else {
+            writeDataFrame(frame);
+        }
+    }
+
     @Override
     public void flush() throws IOException {
         out.flush();

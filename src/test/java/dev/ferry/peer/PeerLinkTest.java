@@ -152,6 +152,41 @@ class PeerLinkTest {
     }
 
     @Test
+    void aStreamedAnswerThatCannotBeFinishedEndsWithAnErrorAndTheLinkCarriesOn() throws Exception {
+        long good = 3L << 20;
+        connect((link, method, body, r) -> {
+            if (method.equals("broken")) { // the source fails after 3 MiB, as a disk would
+                r.stream(new byte[0], new java.io.SequenceInputStream(generated(9, good), new InputStream() {
+                    @Override
+                    public int read() throws java.io.IOException {
+                        throw new java.io.IOException("disk gone");
+                    }
+                }));
+            } else {
+                r.respond(0, new byte[] {1});
+            }
+        });
+        PeerLink.Reply reply = client.request("broken", new byte[0]).get(10, TimeUnit.SECONDS);
+        long[] read = {0};
+        CompletableFuture<Throwable> ended = CompletableFuture.supplyAsync(() -> {
+            byte[] buf = new byte[1 << 16];
+            try (InputStream in = reply.stream()) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    read[0] += n;
+                }
+                return null;
+            } catch (java.io.IOException e) {
+                return e;
+            }
+        });
+        Throwable failure = ended.get(10, TimeUnit.SECONDS); // not left waiting for bytes that will never come
+        assertTrue(failure != null, "the requester sees the answer fail instead of a short, complete-looking stream");
+        assertTrue(failure.getMessage().contains("could not be read to its end"), failure.toString());
+        assertTrue(read[0] <= good, "read " + read[0]);
+        assertEquals(1, client.request("small", new byte[0]).get(10, TimeUnit.SECONDS).body()[0], "the link carries on");
+    }
+
+    @Test
     void smallRequestsAreNotStuckBehindABulkTransfer() throws Exception {
         connect((link, method, body, r) -> {
             if (method.equals("big")) {
