@@ -201,7 +201,8 @@ final class Scanner {
                     continue;
                 }
                 seen++;
-                if (FileEntry.DIR.equals(st.type()) && known != null && !known.deleted() && FileEntry.DIR.equals(known.type())) {
+                if (FileEntry.DIR.equals(st.type()) && known != null && !known.deleted() && FileEntry.DIR.equals(known.type())
+                        && FileEntry.sameDirAccess(known.mode(), st.mode())) {
                     subdirs.add(rel);
                 } else if (!FileEntry.FILE.equals(st.type()) || !st.unchangedFrom(known)) {
                     return null;
@@ -253,7 +254,8 @@ final class Scanner {
                 pass.seen.incrementAndGet();
                 switch (st.type()) {
                     case FileEntry.DIR -> {
-                        if (known == null || known.deleted() || !FileEntry.DIR.equals(known.type())) {
+                        if (known == null || known.deleted() || !FileEntry.DIR.equals(known.type())
+                                || !FileEntry.sameDirAccess(known.mode(), st.mode())) { // new, or chmod g/o
                             FileEntry old = index.get(rel).orElse(null);
                             pass.add(change(old, rel, FileEntry.DIR, st, null, null, 0, null));
                         }
@@ -344,6 +346,8 @@ final class Scanner {
                             old = index.get(rel).orElse(old);
                         }
                         pass.add(change(old, rel, FileEntry.DIR, st, null, null, 0, null));
+                    } else if (!FileEntry.sameDirAccess(old.mode(), st.mode())) {
+                        pass.add(change(old, rel, FileEntry.DIR, st, null, null, 0, null)); // its permissions changed
                     }
                     return recurse ? List.of(rel) : List.<String>of();
                 }
