@@ -78,19 +78,23 @@ final class FolderEventStream {
 
     /**
      * A client resuming after an id that is no longer kept (it fell more than {@value FolderEvents#KEEP} events
-     * behind), that was never given, or that is from before a run of the daemon that was killed before storing
-     * its last events ({@link FolderEvents#lostBefore()}) gets one {@code events.lost} event first: what happened
-     * in between is unknown, so it should read the state it keeps again; the kept events follow. Resuming from 0
-     * means "everything kept" and loses nothing. Returns the cursor to go on from.
+     * behind), that was never given, or after which events may be missing for good (a run of the daemon was killed
+     * before storing its last ones; {@link FolderEvents#mayHaveLostAfter}) gets one {@code events.lost} event first:
+     * what happened in between is unknown, so it should read the state it keeps again; the kept events after the
+     * returned cursor follow. After a loss at a restart that cursor is past the loss (the last id before this
+     * run), so a client that reconnects is not told again. Resuming from 0 means "everything kept" and loses
+     * nothing.
      */
     private long reportLost(OutputStream out, long cursor) throws IOException {
         long oldest = events.oldestKept();
         long last = events.lastId();
         boolean kept = cursor >= oldest - 1 && cursor <= last;
-        if (cursor == 0 || (kept && cursor >= events.lostBefore())) {
+        boolean lostAtRestart = events.mayHaveLostAfter(cursor);
+        if (cursor == 0 || (kept && !lostAtRestart)) {
             return cursor;
         }
-        long resumeAt = cursor > last ? last : Math.max(cursor, oldest - 1);
+        long resumeAt = cursor > last ? last
+                : Math.max(Math.max(cursor, oldest - 1), lostAtRestart ? Math.min(events.firstOfRun() - 1, last) : 0);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("id", resumeAt);
         data.put("type", "events.lost");

@@ -158,6 +158,9 @@ public final class Peering implements AutoCloseable {
         engine.close();
         peers.close();
         syncServer.close();
+        if (engine.folders() != null) {
+            engine.folders().events().close(); // last: an event published after it would never be stored
+        }
         try {
             libraries.close();
             table.close();

@@ -30,14 +30,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Ids rise by one per event and keep rising across restarts: a run numbers its events from its start time in
  * milliseconds times 1,000, or from above the last stored id if that is higher. Events are written by a background
- * thread in batches (a burst of thousands costs a few commits, not one each), so a daemon that is killed may not
- * have stored its last few; the next run then knows that events before its first id may be missing
- * ({@link #lostBefore()}) and the stream reports {@code events.lost} to a client resuming from before it. A clean
- * stop ({@link #close()}) stores everything first. Thread-safe.
+ * thread in batches, at most four a second (a burst of thousands costs a few commits, not one each), so a daemon
+ * that is killed may not have stored its last quarter of a second; the next run then knows that events before its
+ * first id may be missing ({@link #lostBefore()}) and the stream reports {@code events.lost} to a client resuming
+ * from before it. A clean stop ({@link #close()}) stores everything first. Thread-safe.
  */
 public final class FolderEvents implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FolderEvents.class);
     static final int KEEP = 10_000;
+    /** How long events wait to be stored together; a killed daemon may not have stored its last this many ms. */
+    static final long BATCH_MS = 250;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SCHEMA = """
             CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, type TEXT NOT NULL, library_id TEXT, path TEXT,
@@ -56,7 +58,9 @@ public final class FolderEvents implements AutoCloseable {
     private final BlockingQueue<Event> unstored = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final long lostBefore;
+    private final long firstOfRun;
     private volatile boolean closing;
+    private volatile boolean storeFailed;
     private long next;
 
     /** Events in memory only (they are gone at a restart). */
@@ -65,12 +69,14 @@ public final class FolderEvents implements AutoCloseable {
         this.writer = null;
         this.lostBefore = 0;
         this.next = System.currentTimeMillis() * 1000;
+        this.firstOfRun = next;
     }
 
     private FolderEvents(Connection db, long next, long lostBefore, List<Event> kept) {
         this.db = db;
         this.next = next;
         this.lostBefore = lostBefore;
+        this.firstOfRun = next;
         this.recent.addAll(kept);
         this.writer = Thread.ofPlatform().daemon().name("folder-events").start(this::storeLoop);
     }
@@ -88,9 +94,19 @@ public final class FolderEvents implements AutoCloseable {
                     lost = first;
                     setMeta(db, "lost_before", lost);
                 }
-                setMeta(db, "running", 1);
                 return new long[] {first, lost};
             });
+            // The mark that this run is on must outlast a power cut (a plain commit here is not fsynced), or a run
+            // whose events all went would leave no trace.
+            try (java.sql.Statement st = db.createStatement()) {
+                db.setAutoCommit(true); // the safety level can change only outside a transaction
+                st.execute("PRAGMA synchronous=FULL");
+                setMeta(db, "running", 1);
+                st.execute("PRAGMA synchronous=NORMAL");
+                db.setAutoCommit(false);
+            } catch (java.sql.SQLException e) {
+                throw new IOException("folder event log: " + e.getMessage(), e);
+            }
             if (state[1] == state[0]) {
                 log.info("the last run stopped without storing all its folder events; clients resuming from before it are told");
             }
@@ -146,9 +162,20 @@ public final class FolderEvents implements AutoCloseable {
         return recent.isEmpty() ? next : recent.peekFirst().id();
     }
 
-    /** Events with smaller ids may be missing (an earlier run was killed before storing them); 0 if none may be. */
-    public long lostBefore() {
-        return lostBefore;
+    /**
+     * True if events after {@code id} may be missing for good: an earlier run was killed, lost power, or failed to
+     * store some events, and {@code id} is from before the run that followed it. (The mark that a run is on is
+     * written with a full sync, so a power cut cannot lose it; the daemon closes this log last, so nothing is
+     * published after the final store.)
+     */
+    public boolean mayHaveLostAfter(long id) {
+        // A client told of a loss resumes from the id just below the run after it: that one is not told again.
+        return id < lostBefore - 1;
+    }
+
+    /** The first id of this run. */
+    public long firstOfRun() {
+        return firstOfRun;
     }
 
     public AutoCloseable subscribe(Consumer<Event> s) {
@@ -167,10 +194,16 @@ public final class FolderEvents implements AutoCloseable {
         }
         try {
             writer.join(10_000);
+            if (writer.isAlive()) { // a stalled disk: leave the database to the writer, and the run marked unclean
+                log.warn("could not store the last folder events: the writer is stuck; clients resuming are told");
+                return;
+            }
             Sqlite.tx(db, "folder event log", () -> {
                 store(drain());
-                try (PreparedStatement st = db.prepareStatement("DELETE FROM meta WHERE key = 'running'")) {
-                    st.executeUpdate();
+                if (!storeFailed) { // after a failed batch, the next run must know events are missing
+                    try (PreparedStatement st = db.prepareStatement("DELETE FROM meta WHERE key = 'running'")) {
+                        st.executeUpdate();
+                    }
                 }
                 return null;
             });
@@ -178,38 +211,55 @@ public final class FolderEvents implements AutoCloseable {
             log.warn("could not store the last folder events: {}", e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
-            try {
-                db.close();
-            } catch (java.sql.SQLException ignored) {
-                // closing a connection whose work is committed
-            }
+        }
+        try {
+            db.close();
+        } catch (java.sql.SQLException ignored) {
+            // closing a connection whose work is committed
         }
     }
 
-    /** Writes events in batches: whatever arrived while the last batch was written goes in the next transaction. */
+    /**
+     * Writes events in batches, at most one transaction per {@value #BATCH_MS} ms (each costs SQLite some page
+     * writes whatever its size), and trims the table to the kept events only after half as many again were added
+     * (deleting in bulk instead of a few rows per batch). Live subscribers do not wait for this.
+     */
     private void storeLoop() {
+        int sinceTrim = 0;
         while (!closing) {
             try {
-                Event first = unstored.poll(50, TimeUnit.MILLISECONDS);
+                Event first = unstored.poll(BATCH_MS, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
-                List<Event> batch = drain();
-                batch.addFirst(first);
-                long oldest = oldestKept();
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BATCH_MS);
+                while (!closing && unstored.size() < 1000 && System.nanoTime() < until) {
+                    Thread.sleep(10);
+                }
+                List<Event> drained = drain();
+                drained.addFirst(first);
+                // Only the last KEEP are kept anyway (a first scan publishes one event per file).
+                List<Event> batch = drained.size() > KEEP ? drained.subList(drained.size() - KEEP, drained.size()) : drained;
+                sinceTrim += batch.size();
+                long oldest = sinceTrim > KEEP / 2 ? oldestKept() : Long.MIN_VALUE;
                 Sqlite.tx(db, "folder event log", () -> {
                     store(batch);
-                    try (PreparedStatement st = db.prepareStatement("DELETE FROM events WHERE id < ?")) {
-                        st.setLong(1, oldest);
-                        st.executeUpdate();
+                    if (oldest != Long.MIN_VALUE) {
+                        try (PreparedStatement st = db.prepareStatement("DELETE FROM events WHERE id < ?")) {
+                            st.setLong(1, oldest);
+                            st.executeUpdate();
+                        }
                     }
                     return null;
                 });
+                if (oldest != Long.MIN_VALUE) {
+                    sinceTrim = 0;
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
-                log.warn("could not store folder events (they stay in memory): {}", e.getMessage());
+                storeFailed = true;
+                log.warn("could not store folder events (clients resuming from before them will be told): {}", e.getMessage());
             }
         }
     }

@@ -69,8 +69,8 @@ public final class FolderSync implements AutoCloseable {
     private final FolderServer server;
 
     public FolderSync(LibraryStore libraries, PeerManager peers, Path dataDir, Clock clock, Duration fullScanInterval,
-            Duration keepVersions) throws IOException {
-        this.events = FolderEvents.open(dataDir.resolve("folder-events.db"));
+            Duration keepVersions) {
+        this.events = openEvents(dataDir.resolve("folder-events.db"));
         this.libraries = libraries;
         this.peers = peers;
         this.dataDir = dataDir;
@@ -86,6 +86,16 @@ public final class FolderSync implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** The event log; one that cannot be opened must not stop syncing: events are then kept in memory only. */
+    private static FolderEvents openEvents(Path file) {
+        try {
+            return FolderEvents.open(file);
+        } catch (IOException e) {
+            log.warn("folder events are kept in memory only (lost at a restart): {}", e.getMessage());
+            return new FolderEvents();
+        }
     }
 
     public FolderEvents events() {
@@ -582,6 +592,6 @@ public final class FolderSync implements AutoCloseable {
             remove(id);
         }
         hashPool.shutdownNow();
-        events.close();
+        // The event log is closed by the daemon last (Peering.close), once nothing can publish any more.
     }
 }

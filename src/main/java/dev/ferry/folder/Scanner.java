@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -317,7 +318,12 @@ final class Scanner {
 
     /** One path and, if it is a directory, everything under it. */
     private void scanOne(String rel, Pass pass, boolean recurse) throws IOException {
-        if (PathRules.problem(rel) != null) {
+        String problem = PathRules.problem(rel);
+        if (problem != null) {
+            // As the directory's scan says it, so the watcher's scan of such a file keeps the error shown.
+            if (!rel.equals(".ferry") && !rel.startsWith(".ferry/") && Files.exists(folder.root().resolve(rel), LinkOption.NOFOLLOW_LINKS)) {
+                pass.errors.add(new ScanError(rel, "name cannot be synced (" + problem + ")"));
+            }
             return;
         }
         String parent = FolderIndex.parentOf(rel);
@@ -407,6 +413,17 @@ final class Scanner {
                 folder.me()), blocks, st.inode());
     }
 
+    /** Why a file could not be read, without its absolute path (the error names the relative one). */
+    private static String reason(Throwable t) {
+        if (t instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (t instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    }
+
     /** Hashes changed files (in parallel on the scan pool) and adds their changes. */
     private void hashAll(List<Path> files, Pass pass) throws IOException {
         if (files.isEmpty()) {
@@ -424,9 +441,7 @@ final class Scanner {
                 Thread.currentThread().interrupt();
                 throw new IOException("scan interrupted");
             } catch (java.util.concurrent.ExecutionException e) {
-                pass.errors.add(new ScanError(folder.relative(files.get(i)), e.getCause() instanceof AccessDeniedException
-                        ? "cannot be read (permission denied); kept as it was"
-                        : "cannot be read (" + e.getCause().getMessage() + "); kept as it was"));
+                pass.errors.add(new ScanError(folder.relative(files.get(i)), "cannot be read (" + reason(e.getCause()) + "); kept as it was"));
                 continue;
             }
             if (c != null) {

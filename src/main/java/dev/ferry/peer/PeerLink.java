@@ -483,7 +483,7 @@ public final class PeerLink implements AutoCloseable {
                 int n;
                 try {
                     n = in.readNBytes(frame, MessageCodec.PREFIX, (int) allowed);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     // The answer cannot be finished: end the request with an Error so the requester does not wait.
                     log.warn("streaming an answer to {} failed: {}", remoteId().shortForm(), e.getMessage());
                     // Behind the Data already queued: ahead of it, the Error would end the request before that Data

@@ -230,7 +230,11 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     if (!(e.getCause() instanceof dev.ferry.peer.LinkClosedException) || attempt == 3) {
                         throw e;
                     }
-                    link = peers.connectKnown(inviter, ticket.addresses(), "invite");
+                    try {
+                        link = peers.connectKnown(inviter, ticket.addresses(), "invite");
+                    } catch (IOException unreachable) {
+                        throw e; // handled below as the refusal it is, forgetting an inviter we did not know
+                    }
                 }
             }
             reply = Messages.decode(r.body(), Messages.JoinReply.class);

@@ -100,14 +100,23 @@ class FolderEventStreamTest {
             try (Subscriber all = Subscriber.folderEvents(c.sync(), "?since=0")) {
                 before = drain(all);
             }
+            Thread.sleep(1000); // events are stored in batches at most 250 ms apart: these are stored by now
             c.kill();
         }
         long last = before.get(before.size() - 1).id();
+        long resumeAt;
         try (ChildNode c = ChildNode.start(data)) {
             try (Subscriber resumed = Subscriber.folderEvents(c.sync(), "", "Last-Event-ID", String.valueOf(last))) {
                 Event lost = resumed.next();
                 assertEquals("events.lost", lost.data().path("type").asText(), "its last events may not have been stored");
                 assertEquals(last, lost.data().path("after").asLong());
+                resumeAt = lost.id();
+            }
+            try (Subscriber again = Subscriber.folderEvents(c.sync(), "", "Last-Event-ID", String.valueOf(resumeAt))) {
+                Files.writeString(root.resolve("b.txt"), "b\n");
+                Event e = again.next();
+                assertNotEquals("events.lost", e.data().path("type").asText(), "told once: resuming from that id is past the loss");
+                assertTrue(e.id() > last);
             }
             try (Subscriber all = Subscriber.folderEvents(c.sync(), "?since=0")) {
                 Event first = all.next();
