@@ -335,7 +335,6 @@ final class Applier {
                 moveAway(e.path(), cur, conflict, null);
             }
             Files.createDirectories(abs);
-            setDirAccess(abs, e.mode());
             DiskState now = DiskState.of(abs);
             index.put(new FolderIndex.Change(withLocal(e, now), null, now.inode()));
             return null;
@@ -701,26 +700,17 @@ final class Applier {
                 e.blocksHash(), e.blockCount(), e.version(), false, 0, e.modifiedBy());
     }
 
-    /** The group's and others' bits of a directory as the entry has them; the owner keeps rwx (see FileEntry.DIR_SYNCED_BITS). */
-    private static void setDirAccess(Path dir, int mode) throws IOException {
-        Files.setPosixFilePermissions(dir, posix(0700 | (mode & FileEntry.DIR_SYNCED_BITS)));
-    }
-
-    /** The permission bits of {@code mode} (0777 and below) as a set. */
-    private static Set<PosixFilePermission> posix(int mode) {
-        Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = PosixFilePermission.values(); // OWNER_READ ... OTHERS_EXECUTE: bits 0400 ... 0001
-        for (int i = 0; i < order.length; i++) {
-            if ((mode & (0400 >> i)) != 0) {
-                out.add(order[i]);
-            }
-        }
-        return out;
-    }
-
-    /** A file's time, and its mode: the owner can always read and write it; the rest as the entry has it. */
     private static void setTimeAndMode(Path p, FileEntry e) throws IOException {
-        Files.setPosixFilePermissions(p, posix(0600 | (e.mode() & 0177)));
+        Set<PosixFilePermission> perms = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        int m = e.mode();
+        if ((m & 0040) != 0) perms.add(PosixFilePermission.GROUP_READ);
+        if ((m & 0020) != 0) perms.add(PosixFilePermission.GROUP_WRITE);
+        if ((m & 0004) != 0) perms.add(PosixFilePermission.OTHERS_READ);
+        if ((m & 0002) != 0) perms.add(PosixFilePermission.OTHERS_WRITE);
+        if ((m & 0100) != 0) perms.add(PosixFilePermission.OWNER_EXECUTE);
+        if ((m & 0010) != 0) perms.add(PosixFilePermission.GROUP_EXECUTE);
+        if ((m & 0001) != 0) perms.add(PosixFilePermission.OTHERS_EXECUTE);
+        Files.setPosixFilePermissions(p, perms);
         Files.setLastModifiedTime(p, FileTime.from(e.modifiedNs(), TimeUnit.NANOSECONDS));
     }
 

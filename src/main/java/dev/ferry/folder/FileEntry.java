@@ -16,16 +16,6 @@ public record FileEntry(String path, String type, long size, long modifiedNs, in
     public static final String FILE = "file";
     public static final String DIR = "dir";
     public static final String SYMLINK = "symlink";
-    /**
-     * The permission bits of a directory that members keep equal: the group's and others'. The owner's stay as each
-     * member has them, since Ferry must be able to write into every directory it syncs.
-     */
-    public static final int DIR_SYNCED_BITS = 0077;
-
-    /** True if two modes of a directory agree on the bits members keep equal. */
-    public static boolean sameDirAccess(int a, int b) {
-        return (a & DIR_SYNCED_BITS) == (b & DIR_SYNCED_BITS);
-    }
 
     public FileEntry {
         version = version == null ? VersionVector.EMPTY : version;

@@ -202,8 +202,7 @@ final class Scanner {
                     continue;
                 }
                 seen++;
-                if (FileEntry.DIR.equals(st.type()) && known != null && !known.deleted() && FileEntry.DIR.equals(known.type())
-                        && FileEntry.sameDirAccess(known.mode(), st.mode())) {
+                if (FileEntry.DIR.equals(st.type()) && known != null && !known.deleted() && FileEntry.DIR.equals(known.type())) {
                     subdirs.add(rel);
                 } else if (!FileEntry.FILE.equals(st.type()) || !st.unchangedFrom(known)) {
                     return null;
@@ -255,8 +254,7 @@ final class Scanner {
                 pass.seen.incrementAndGet();
                 switch (st.type()) {
                     case FileEntry.DIR -> {
-                        if (known == null || known.deleted() || !FileEntry.DIR.equals(known.type())
-                                || !FileEntry.sameDirAccess(known.mode(), st.mode())) { // new, or chmod g/o
+                        if (known == null || known.deleted() || !FileEntry.DIR.equals(known.type())) {
                             FileEntry old = index.get(rel).orElse(null);
                             pass.add(change(old, rel, FileEntry.DIR, st, null, null, 0, null));
                         }
@@ -352,8 +350,6 @@ final class Scanner {
                             old = index.get(rel).orElse(old);
                         }
                         pass.add(change(old, rel, FileEntry.DIR, st, null, null, 0, null));
-                    } else if (!FileEntry.sameDirAccess(old.mode(), st.mode())) {
-                        pass.add(change(old, rel, FileEntry.DIR, st, null, null, 0, null)); // its permissions changed
                     }
                     return recurse ? List.of(rel) : List.<String>of();
                 }
