@@ -81,8 +81,8 @@ final class FolderEventStream {
      * behind), that was never given, or after which events may be missing for good (a run of the daemon was killed
      * before storing its last ones; {@link FolderEvents#mayHaveLostAfter}) gets one {@code events.lost} event first:
      * what happened in between is unknown, so it should read the state it keeps again; the kept events after the
-     * returned cursor follow. After a loss at a restart that cursor is past the loss (the last id before this
-     * run), so a client that reconnects is not told again. Resuming from 0 means "everything kept" and loses
+     * returned cursor follow. After a loss at a restart that cursor is just past the loss (the last id before
+     * the run that followed it), so a client that reconnects is not told again. Resuming from 0 means "everything kept" and loses
      * nothing.
      */
     private long reportLost(OutputStream out, long cursor) throws IOException {
@@ -94,7 +94,7 @@ final class FolderEventStream {
             return cursor;
         }
         long resumeAt = cursor > last ? last
-                : Math.max(Math.max(cursor, oldest - 1), lostAtRestart ? Math.min(events.firstOfRun() - 1, last) : 0);
+                : Math.max(Math.max(cursor, oldest - 1), lostAtRestart ? Math.min(events.lostBefore() - 1, last) : 0);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("id", resumeAt);
         data.put("type", "events.lost");

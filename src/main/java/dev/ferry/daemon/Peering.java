@@ -88,6 +88,7 @@ public final class Peering implements AutoCloseable {
             return new Peering(identity, table, peers, sync, discovery, dataDir, engine, libraries);
         } catch (IOException | RuntimeException e) {
             engine.close();
+            folders.events().close();
             peers.close();
             libraries.close();
             if (sync != null) {

@@ -178,6 +178,11 @@ public final class FolderEvents implements AutoCloseable {
         return firstOfRun;
     }
 
+    /** The first id of the run after the last one that may have lost events (0 if none may have). */
+    public long lostBefore() {
+        return lostBefore;
+    }
+
     public AutoCloseable subscribe(Consumer<Event> s) {
         subscribers.add(s);
         return () -> subscribers.remove(s);

@@ -233,7 +233,11 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     try {
                         link = peers.connectKnown(inviter, ticket.addresses(), "invite");
                     } catch (IOException unreachable) {
-                        throw e; // handled below as the refusal it is, forgetting an inviter we did not know
+                        if (!knownBefore) {
+                            peers.forget(inviter); // it proved nothing to us either: back to a stranger
+                        }
+                        throw new IOException("join failed: the link to the inviter closed and it cannot be reached again: "
+                                + unreachable.getMessage());
                     }
                 }
             }
