@@ -318,8 +318,11 @@ final class Scanner {
     private void scanOne(String rel, Pass pass, boolean recurse) throws IOException {
         String problem = PathRules.problem(rel);
         if (problem != null) {
-            // As the directory's scan says it, so the watcher's scan of such a file keeps the error shown.
-            if (!rel.equals(".ferry") && !rel.startsWith(".ferry/") && Files.exists(folder.root().resolve(rel), LinkOption.NOFOLLOW_LINKS)) {
+            // As the directory's scan says it, so the watcher's scan of such a file keeps the error shown (only for
+            // the refused name itself: what lies under a refused directory is not scanned, so not reported).
+            String parent = FolderIndex.parentOf(rel);
+            if (!rel.equals(".ferry") && !rel.startsWith(".ferry/") && (parent.isEmpty() || PathRules.problem(parent) == null)
+                    && Files.exists(folder.root().resolve(rel), LinkOption.NOFOLLOW_LINKS)) {
                 pass.errors.add(new ScanError(rel, "name cannot be synced (" + problem + ")"));
             }
             return;
