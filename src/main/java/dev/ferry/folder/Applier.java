@@ -58,6 +58,8 @@ final class Applier {
     private final Folder folder;
     private final FolderIndex index;
     private final Remote remote;
+    /** The intent id of a change that needs none (SQLite row ids start at 1). */
+    private static final long NO_INTENT = 0;
     private final FolderEvents events;
     private final Map<String, Transfer> transfers = new ConcurrentHashMap<>();
     private final BlockFetcher fetcher;
@@ -608,7 +610,10 @@ final class Applier {
             if (there != null) {
                 aside = conflict ? Conflicts.copyName(e.path(), cur) : folder.versions().placeFor(e.path(), Instant.now());
             }
-            long intent = index.beginIntent(conflict ? "conflict" : "replace", e.path(), folder.relative(tmp), aside);
+            // A new file is one rename of a complete, fsynced temp file: whole before it and whole after it, so there
+            // is nothing for recovery to finish or undo, and no intent (one transaction less per file).
+            long intent = there == null ? NO_INTENT : index.beginIntent(conflict ? "conflict" : "replace", e.path(),
+                    folder.relative(tmp), aside);
             if (there != null) {
                 if (conflict) {
                     Path copy = PathRules.resolveSafely(folder.root(), aside);
@@ -647,7 +652,9 @@ final class Applier {
                 if (aside != null && DiskState.of(abs) == null) {
                     Files.move(folder.root().resolve(aside), abs, StandardCopyOption.ATOMIC_MOVE); // never leave the name empty
                 }
-                index.endIntent(intent);
+                if (intent != NO_INTENT) {
+                    index.endIntent(intent);
+                }
                 throw failed;
             }
             DiskState done = DiskState.of(abs);

@@ -273,7 +273,9 @@ public final class FolderIndex implements AutoCloseable {
     public synchronized List<FileEntry> applied(List<Change> changes, long intent, List<FileEntry> settled) throws IOException {
         return tx(() -> {
             List<FileEntry> out = changes.isEmpty() ? List.of() : writeAll(changes);
-            deleteIntent(intent);
+            if (intent > 0) { // 0: a change that needed no intent
+                deleteIntent(intent);
+            }
             for (FileEntry e : settled) {
                 deleteNeedIfFor(e);
             }
