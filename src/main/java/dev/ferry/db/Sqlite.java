@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -55,6 +57,29 @@ public final class Sqlite {
                 // the connection is broken; the original failure says why
             }
             throw e instanceof IOException io ? io : new IOException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A prepared statement with {@code params} bound in order; the caller closes it. */
+    public static PreparedStatement statement(Connection db, String sql, Object... params) throws SQLException {
+        PreparedStatement ps = db.prepareStatement(sql);
+        for (int i = 0; i < params.length; i++) {
+            ps.setObject(i + 1, params[i]);
+        }
+        return ps;
+    }
+
+    /** Runs an update with {@code params}; returns the rows changed. */
+    public static int execute(Connection db, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = statement(db, sql, params)) {
+            return ps.executeUpdate();
+        }
+    }
+
+    /** The first column of the first row of a query, or 0 when there is no row. */
+    public static long queryLong(Connection db, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = statement(db, sql, params); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 

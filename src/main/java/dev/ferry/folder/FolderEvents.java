@@ -86,9 +86,9 @@ public final class FolderEvents implements AutoCloseable {
         Connection db = Sqlite.open(file, SCHEMA, "folder event log");
         try {
             long[] state = Sqlite.tx(db, "folder event log", () -> {
-                long maxId = queryLong(db, "SELECT COALESCE(MAX(id), 0) FROM events");
-                boolean killed = queryLong(db, "SELECT COUNT(*) FROM meta WHERE key = 'running'") > 0;
-                long lost = queryLong(db, "SELECT COALESCE(MAX(value), 0) FROM meta WHERE key = 'lost_before'");
+                long maxId = Sqlite.queryLong(db, "SELECT COALESCE(MAX(id), 0) FROM events");
+                boolean killed = Sqlite.queryLong(db, "SELECT COUNT(*) FROM meta WHERE key = 'running'") > 0;
+                long lost = Sqlite.queryLong(db, "SELECT COALESCE(MAX(value), 0) FROM meta WHERE key = 'lost_before'");
                 long first = Math.max(System.currentTimeMillis() * 1000, maxId + 1);
                 if (killed) {
                     lost = first;
@@ -206,9 +206,7 @@ public final class FolderEvents implements AutoCloseable {
             Sqlite.tx(db, "folder event log", () -> {
                 store(drain());
                 if (!storeFailed) { // after a failed batch, the next run must know events are missing
-                    try (PreparedStatement st = db.prepareStatement("DELETE FROM meta WHERE key = 'running'")) {
-                        st.executeUpdate();
-                    }
+                    Sqlite.execute(db, "DELETE FROM meta WHERE key = 'running'");
                 }
                 return null;
             });
@@ -250,10 +248,7 @@ public final class FolderEvents implements AutoCloseable {
                 Sqlite.tx(db, "folder event log", () -> {
                     store(batch);
                     if (oldest != Long.MIN_VALUE) {
-                        try (PreparedStatement st = db.prepareStatement("DELETE FROM events WHERE id < ?")) {
-                            st.setLong(1, oldest);
-                            st.executeUpdate();
-                        }
+                        Sqlite.execute(db, "DELETE FROM events WHERE id < ?", oldest);
                     }
                     return null;
                 });
@@ -308,17 +303,7 @@ public final class FolderEvents implements AutoCloseable {
         });
     }
 
-    private static long queryLong(Connection db, String sql) throws java.sql.SQLException {
-        try (PreparedStatement st = db.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : 0;
-        }
-    }
-
     private static void setMeta(Connection db, String key, long value) throws java.sql.SQLException {
-        try (PreparedStatement st = db.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")) {
-            st.setString(1, key);
-            st.setLong(2, value);
-            st.executeUpdate();
-        }
+        Sqlite.execute(db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
     }
 }

@@ -632,12 +632,7 @@ public final class FolderIndex implements AutoCloseable {
     }
 
     private void execute(String sql, Object... params) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            ps.executeUpdate();
-        }
+        Sqlite.execute(db, sql, params);
     }
 
     public synchronized List<Intent> intents() throws IOException {

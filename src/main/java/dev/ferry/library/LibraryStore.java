@@ -253,25 +253,17 @@ public final class LibraryStore implements AutoCloseable {
 
     /** One statement with its parameters, inside the caller's transaction; returns the rows it changed. */
     private int execute(String sql, Object... params) throws SQLException {
-        try (PreparedStatement ps = statement(sql, params)) {
-            return ps.executeUpdate();
-        }
+        return Sqlite.execute(db, sql, params);
     }
 
     private PreparedStatement statement(String sql, Object... params) throws SQLException {
-        PreparedStatement ps = db.prepareStatement(sql);
-        for (int i = 0; i < params.length; i++) {
-            ps.setObject(i + 1, params[i]);
-        }
-        return ps;
+        return Sqlite.statement(db, sql, params);
     }
 
     private List<String> introducedBy(String libraryId, String by) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement(
-                "SELECT peer_id FROM introductions WHERE library_id = ? AND introduced_by = ?")) {
-            ps.setString(1, libraryId);
-            ps.setString(2, by);
+        try (PreparedStatement ps = statement("SELECT peer_id FROM introductions WHERE library_id = ? AND introduced_by = ?",
+                libraryId, by)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.testing.TestSeed;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -31,7 +32,7 @@ class FastCdcTest {
 
     @Test
     void chunksStayWithinTheMinimumAndMaximumExceptTheLast() throws Exception {
-        Random random = new Random(TestData.seed("chunksStayWithinTheMinimumAndMaximumExceptTheLast"));
+        Random random = new Random(TestSeed.seed("chunksStayWithinTheMinimumAndMaximumExceptTheLast"));
         for (FastCdc cdc : CONFIGS) {
             for (int round = 0; round < 4; round++) {
                 byte[] data = mixedContent(random, random.nextInt(3 << 20));
@@ -56,7 +57,7 @@ class FastCdcTest {
 
     @Test
     void streamingAndArrayChunkingAgree() {
-        Random random = new Random(TestData.seed("streamingAndArrayChunkingAgree"));
+        Random random = new Random(TestSeed.seed("streamingAndArrayChunkingAgree"));
         for (FastCdc cdc : CONFIGS) {
             int min = cdc.minSize();
             int max = cdc.maxSize();
@@ -74,7 +75,7 @@ class FastCdcTest {
 
     @Test
     void insertionNearTheStartChangesOnlyNearbyChunks() {
-        Random random = new Random(TestData.seed("insertionNearTheStartChangesOnlyNearbyChunks"));
+        Random random = new Random(TestSeed.seed("insertionNearTheStartChangesOnlyNearbyChunks"));
         byte[] original = TestData.randomBytes(random, 8 << 20);
         byte[] inserted = TestData.randomBytes(random, 100);
         byte[] edited = new byte[original.length + inserted.length];
@@ -103,7 +104,7 @@ class FastCdcTest {
 
     @Test
     void cutReturnsAnIndexInTheCallersArray() {
-        Random random = new Random(TestData.seed("cutReturnsAnIndexInTheCallersArray"));
+        Random random = new Random(TestSeed.seed("cutReturnsAnIndexInTheCallersArray"));
         FastCdc cdc = new FastCdc(64, 256, 1024);
         byte[] window = TestData.randomBytes(random, 5000);
         byte[] padded = new byte[window.length + 777 + 33];
@@ -118,7 +119,7 @@ class FastCdcTest {
 
     @Test
     void cutLooksAtNoMoreThanTheMaximumSize() {
-        Random random = new Random(TestData.seed("cutLooksAtNoMoreThanTheMaximumSize"));
+        Random random = new Random(TestSeed.seed("cutLooksAtNoMoreThanTheMaximumSize"));
         FastCdc cdc = new FastCdc(512, 2048, 4096);
         byte[] zeros = new byte[3 * 4096];
         assertEquals(4096, cdc.cut(zeros, 0, zeros.length));

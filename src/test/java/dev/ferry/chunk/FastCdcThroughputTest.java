@@ -2,6 +2,7 @@ package dev.ferry.chunk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.ferry.testing.TestSeed;
 import java.io.ByteArrayInputStream;
 import java.util.Iterator;
 import java.util.List;
@@ -19,7 +20,7 @@ class FastCdcThroughputTest {
 
     @Test
     void throughputIsPrinted() throws java.io.IOException {
-        Random random = new Random(TestData.seed("throughputIsPrinted"));
+        Random random = new Random(TestSeed.seed("throughputIsPrinted"));
         byte[] data = TestData.randomBytes(random, SIZE);
         FastCdc cdc = FastCdc.protocol();
         // warm up the JIT on a slice

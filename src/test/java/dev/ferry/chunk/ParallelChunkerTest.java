@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.testing.TestSeed;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -19,7 +20,7 @@ class ParallelChunkerTest {
 
     @Test
     void agreesWithTheSequentialChunkerAtSegmentEdgesAndRandomSizes() throws IOException {
-        Random random = new Random(TestData.seed("agreesWithTheSequentialChunkerAtSegmentEdgesAndRandomSizes"));
+        Random random = new Random(TestSeed.seed("agreesWithTheSequentialChunkerAtSegmentEdgesAndRandomSizes"));
         int seg = ParallelChunker.SEGMENT;
         int max = cdc.maxSize();
         int[] sizes = {0, 1, cdc.minSize(), max - 1, max, max + 1, seg - 1, seg, seg + 1, seg + max - 1, seg + max,
@@ -39,7 +40,7 @@ class ParallelChunkerTest {
 
     @Test
     void agreesOnMixedInputWhereSpeculativeCutsMeetTheTrueOnesLateOrNever() throws IOException {
-        Random random = new Random(TestData.seed("agreesOnMixedInputWhereSpeculativeCutsMeetTheTrueOnesLateOrNever"));
+        Random random = new Random(TestSeed.seed("agreesOnMixedInputWhereSpeculativeCutsMeetTheTrueOnesLateOrNever"));
         int seg = ParallelChunker.SEGMENT;
         byte[] data = TestData.randomBytes(random, 6 * seg + random.nextInt(seg));
         // Runs of zeros across segment starts (no content-defined cut inside), and one whole segment of them.
@@ -53,7 +54,7 @@ class ParallelChunkerTest {
 
     @Test
     void handsEveryChunkToTheSinkInOrderBeforeReturning() throws IOException {
-        Random random = new Random(TestData.seed("handsEveryChunkToTheSinkInOrderBeforeReturning"));
+        Random random = new Random(TestSeed.seed("handsEveryChunkToTheSinkInOrderBeforeReturning"));
         byte[] data = TestData.randomBytes(random, 12 * ParallelChunker.SEGMENT + random.nextInt(1 << 20));
         List<Chunk> sunk = new java.util.ArrayList<>();
         ByteArrayInputStream in = new ByteArrayInputStream(data);
@@ -74,7 +75,7 @@ class ParallelChunkerTest {
 
     @Test
     void agreesWithOtherChunkSizes() throws IOException {
-        Random random = new Random(TestData.seed("agreesWithOtherChunkSizes"));
+        Random random = new Random(TestSeed.seed("agreesWithOtherChunkSizes"));
         FastCdc small = new FastCdc(2047, 4096, 8192);
         byte[] data = TestData.randomBytes(random, 2 * ParallelChunker.SEGMENT + random.nextInt(1 << 20));
         assertEquals(small.chunks(data), new ParallelChunker(small).chunks(new ByteArrayInputStream(data)));
@@ -82,7 +83,7 @@ class ParallelChunkerTest {
 
     @Test
     void agreesWhenTheStreamDeliversOddShortReads() throws IOException {
-        Random random = new Random(TestData.seed("agreesWhenTheStreamDeliversOddShortReads"));
+        Random random = new Random(TestSeed.seed("agreesWhenTheStreamDeliversOddShortReads"));
         byte[] data = TestData.randomBytes(random, 2 * ParallelChunker.SEGMENT + random.nextInt(1 << 20));
         InputStream trickle = new FilterInputStream(new ByteArrayInputStream(data)) {
             @Override

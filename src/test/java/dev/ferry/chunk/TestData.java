@@ -30,13 +30,6 @@ final class TestData {
         return out;
     }
 
-    /** The seed for a randomized test: {@code -Dferry.test.seed} if set, else fresh; printed so a failure can be rerun. */
-    static long seed(String test) {
-        long seed = Long.getLong("ferry.test.seed", System.nanoTime());
-        System.out.println(test + " seed " + seed + " (rerun with -Dferry.test.seed=" + seed + ")");
-        return seed;
-    }
-
     static byte[] randomBytes(Random random, int n) {
         byte[] out = new byte[n];
         random.nextBytes(out);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.testing.TestSeed;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,8 +32,7 @@ class RangeWriterTest {
 
     @Test
     void disjointRangesWrittenConcurrentlyInRandomPiecesGiveExactlyTheBytes() throws Exception {
-        long seed = Long.getLong("ferry.test.seed", System.nanoTime());
-        System.out.println("RangeWriterTest seed " + seed + " (rerun with -Dferry.test.seed=" + seed + ")");
+        long seed = TestSeed.seed("RangeWriterTest");
         Random random = new Random(seed);
         for (int round = 0; round < 4; round++) {
             byte[] data = new byte[(6 << 20) + random.nextInt(3 << 20)];

@@ -3,6 +3,7 @@ package dev.ferry.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.ferry.testing.TestSeed;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +20,7 @@ class BlobWriterTest {
 
     @Test
     void hashAndBytesMatchForRandomPieceSizesAcrossTheInlineThreshold() throws Exception {
-        long seed = Long.getLong("ferry.test.seed", System.nanoTime());
-        System.out.println("BlobWriterTest seed " + seed + " (rerun with -Dferry.test.seed=" + seed + ")");
-        Random random = new Random(seed);
+        Random random = new Random(TestSeed.seed("BlobWriterTest"));
         for (int round = 0; round < 6; round++) {
             int size = switch (round) {
                 case 0 -> 0;
