@@ -578,7 +578,14 @@ public final class FolderSync implements AutoCloseable {
             return Optional.empty();
         }
         Applier a = appliers.get(libraryId);
-        return Optional.of(new FolderView(f, a, f.index().counts(), f.index().needCount()));
+        // State before counts: counting a large index takes milliseconds, in which a scan can finish. Read the
+        // other way round, a view could say "scan finished" with the counts of before its last batch.
+        boolean scanning = f.scanning();
+        long lastScanAt = f.lastScanAt();
+        long lastScanMillis = f.lastScanMillis();
+        String error = f.error();
+        return Optional.of(new FolderView(f, a, scanning, lastScanAt, lastScanMillis, error, f.index().counts(),
+                f.index().needCount()));
     }
 
 

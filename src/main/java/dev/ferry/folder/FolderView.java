@@ -4,30 +4,19 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** What the API shows of a folder library: where it is, its counts, scan and watch state, needs, transfers. */
-public record FolderView(Folder folder, Applier applier, FolderIndex.Counts counts, long needCount) {
+/**
+ * What the API shows of a folder library: where it is, its counts, scan and watch state, needs, transfers. The scan
+ * state is taken before the counts (see {@link FolderSync#view}), so a view showing a finished scan counts all it
+ * recorded.
+ */
+public record FolderView(Folder folder, Applier applier, boolean scanning, long lastScanAt, long lastScanMillis,
+        String error, FolderIndex.Counts counts, long needCount) {
     public Path root() {
         return folder.root();
     }
 
-    public String error() {
-        return folder.error();
-    }
-
-    public boolean scanning() {
-        return folder.scanning();
-    }
-
     public boolean watching() {
         return folder.watching();
-    }
-
-    public long lastScanAt() {
-        return folder.lastScanAt();
-    }
-
-    public long lastScanMillis() {
-        return folder.lastScanMillis();
     }
 
     public List<String> scanErrors() {
