@@ -365,9 +365,9 @@ public final class FolderSync implements AutoCloseable {
         FileEntry mine = f.index().get(e.path()).orElse(null);
         log.debug("folder {}: from {}: {} (ours: {})", f.id(), from.shortForm(), e, mine);
         if (mine == null && e.live() && f.caseInsensitive()) {
-            String clash = caseClash(f, e.path());
+            String clash = caseClash(f.index(), e.path());
             if (clash != null) {
-                log.warn("folder {}: refusing {} from peer {}: it differs only in case from {}, which this filesystem cannot "
+                log.warn("folder {}: refusing {} from peer {}: it or one of its directories differs only in case from {}, which this filesystem cannot "
                         + "keep apart", f.id(), printable(e.path()), from.shortForm(), clash);
                 events.publish("folder.refused", f.id(), e.path(), Map.of("peer", from.toString(), "reason", "case clash with " + clash));
                 return;
@@ -440,9 +440,30 @@ public final class FolderSync implements AutoCloseable {
     }
 
     /** A live path in the same directory whose name differs from {@code path}'s only in case, or null. */
-    private static String caseClash(Folder f, String path) throws IOException {
+    /**
+     * A live indexed path that {@code path} or one of its directories differs from only in case, or null. The
+     * directories count too: on a filesystem that ignores case, {@code Docs/a.txt} would be written into an
+     * existing {@code docs/} (its own {@code Docs} entry having been refused as a clash). A directory the index
+     * holds under its exact name cannot clash (a clashing one would have been refused), so the common case costs
+     * one lookup per directory level.
+     */
+    static String caseClash(FolderIndex index, String path) throws IOException {
+        for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+            String dir = path.substring(0, slash);
+            if (index.get(dir).map(FileEntry::live).orElse(false)) {
+                continue;
+            }
+            String clash = siblingClash(index, dir);
+            if (clash != null) {
+                return clash;
+            }
+        }
+        return siblingClash(index, path);
+    }
+
+    private static String siblingClash(FolderIndex index, String path) throws IOException {
         String key = PathRules.foldKey(path);
-        for (FolderIndex.Local l : f.index().children(FolderIndex.parentOf(path))) {
+        for (FolderIndex.Local l : index.children(FolderIndex.parentOf(path))) {
             if (l.entry().live() && !l.entry().path().equals(path) && PathRules.foldKey(l.entry().path()).equals(key)) {
                 return l.entry().path();
             }
