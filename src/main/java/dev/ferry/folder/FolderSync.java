@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -335,11 +336,12 @@ public final class FolderSync implements AutoCloseable {
                 continue;
             }
             long last = since;
+            Map<String, String> checkedDirs = new HashMap<>(); // case clashes of directories, for this page
             for (FileEntry e : reply.entries() == null ? List.<FileEntry>of() : reply.entries()) {
                 if (e.rev() <= since) {
                     continue;
                 }
-                receive(f, e, link.remoteId());
+                receive(f, e, link.remoteId(), checkedDirs);
                 last = Math.max(last, e.rev());
             }
             more = reply.more() && reply.entries() != null && !reply.entries().isEmpty();
@@ -352,7 +354,7 @@ public final class FolderSync implements AutoCloseable {
     }
 
     /** Checks one entry from a peer and decides what it means here. */
-    void receive(Folder f, FileEntry e, PeerId from) throws IOException {
+    private void receive(Folder f, FileEntry e, PeerId from, Map<String, String> checkedDirs) throws IOException {
         String problem = problem(e);
         if (problem != null) {
             log.warn("folder {}: refusing an entry from peer {}: {} ({})", f.id(), from.shortForm(), printable(e.path()), problem);
@@ -364,8 +366,8 @@ public final class FolderSync implements AutoCloseable {
         }
         FileEntry mine = f.index().get(e.path()).orElse(null);
         log.debug("folder {}: from {}: {} (ours: {})", f.id(), from.shortForm(), e, mine);
-        if (mine == null && e.live() && f.caseInsensitive()) {
-            String clash = caseClash(f.index(), e.path());
+        if ((mine == null || mine.deleted()) && e.live() && f.caseInsensitive()) {
+            String clash = caseClash(f.index(), e.path(), checkedDirs);
             if (clash != null) {
                 log.warn("folder {}: refusing {} from peer {}: it or one of its directories differs only in case from {}, which this filesystem cannot "
                         + "keep apart", f.id(), printable(e.path()), from.shortForm(), clash);
@@ -439,28 +441,29 @@ public final class FolderSync implements AutoCloseable {
         events.publish("remote.needed", f.id(), e.path(), Map.of("deleted", e.deleted(), "from", from.toString()));
     }
 
-    /** A live path in the same directory whose name differs from {@code path}'s only in case, or null. */
     /**
      * A live indexed path that {@code path} or one of its directories differs from only in case, or null. The
      * directories count too: on a filesystem that ignores case, {@code Docs/a.txt} would be written into an
-     * existing {@code docs/} (its own {@code Docs} entry having been refused as a clash). A directory the index
-     * holds under its exact name cannot clash (a clashing one would have been refused), so the common case costs
-     * one lookup per directory level.
+     * existing {@code docs/} (its own {@code Docs} entry having been refused as a clash). A directory live in the
+     * index under its exact name cannot clash (a clashing one would have been refused); the answer for one that
+     * is not is kept in {@code checkedDirs}, so a page of entries under one new directory lists its parent once.
      */
-    static String caseClash(FolderIndex index, String path) throws IOException {
+    static String caseClash(FolderIndex index, String path, Map<String, String> checkedDirs) throws IOException {
         for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
             String dir = path.substring(0, slash);
-            if (index.get(dir).map(FileEntry::live).orElse(false)) {
-                continue;
+            String clash = checkedDirs.get(dir);
+            if (clash == null) {
+                clash = index.get(dir).map(FileEntry::live).orElse(false) ? "" : siblingClash(index, dir);
+                checkedDirs.put(dir, clash == null ? "" : clash);
             }
-            String clash = siblingClash(index, dir);
-            if (clash != null) {
+            if (clash != null && !clash.isEmpty()) {
                 return clash;
             }
         }
         return siblingClash(index, path);
     }
 
+    /** A live path in the same directory whose name differs from {@code path}'s only in case, or null. */
     private static String siblingClash(FolderIndex index, String path) throws IOException {
         String key = PathRules.foldKey(path);
         for (FolderIndex.Local l : index.children(FolderIndex.parentOf(path))) {

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +24,10 @@ class CaseClashTest {
                 new byte[32], 0, VersionVector.EMPTY.bump("A"), deleted, 0, "A");
     }
 
+    private static String clash(FolderIndex idx, String path) throws Exception {
+        return FolderSync.caseClash(idx, path, new HashMap<>());
+    }
+
     @Test
     void aPathClashesWhenItOrOneOfItsDirectoriesDiffersOnlyInCase() throws Exception {
         try (FolderIndex idx = new FolderIndex(dir.resolve("i.db"))) {
@@ -29,19 +35,28 @@ class CaseClashTest {
                     new FolderIndex.Change(entry("docs", FileEntry.DIR, false), null, 0),
                     new FolderIndex.Change(entry("docs/a.txt", FileEntry.FILE, false), null, 0),
                     new FolderIndex.Change(entry("docs/Plans", FileEntry.DIR, false), null, 0),
-                    new FolderIndex.Change(entry("Old", FileEntry.DIR, true), null, 0)));
+                    new FolderIndex.Change(entry("Old", FileEntry.DIR, true), null, 0),
+                    new FolderIndex.Change(entry("music", FileEntry.DIR, true), null, 0),
+                    new FolderIndex.Change(entry("MUSIC", FileEntry.DIR, false), null, 0)));
 
-            assertEquals("docs", FolderSync.caseClash(idx, "DOCS"), "a sibling differing only in case");
-            assertEquals("docs/a.txt", FolderSync.caseClash(idx, "docs/A.TXT"), "a file differing only in case");
-            assertEquals("docs", FolderSync.caseClash(idx, "Docs/b.txt"), "a new file under a directory differing only in case");
-            assertEquals("docs/Plans", FolderSync.caseClash(idx, "docs/plans/2027/q1.txt"), "a clash two levels up");
-            assertEquals("docs", FolderSync.caseClash(idx, "DOCS/plans/x"), "the outermost clash is named");
+            assertEquals("docs", clash(idx, "DOCS"), "a sibling differing only in case");
+            assertEquals("docs/a.txt", clash(idx, "docs/A.TXT"), "a file differing only in case");
+            assertEquals("docs", clash(idx, "Docs/b.txt"), "a new file under a directory differing only in case");
+            assertEquals("docs/Plans", clash(idx, "docs/plans/2027/q1.txt"), "a clash two levels up");
+            assertEquals("docs", clash(idx, "DOCS/plans/x"), "a clash at the first level of a deeper path");
+            assertEquals("MUSIC", clash(idx, "music/a.mp3"), "a directory held only as a tombstone is no shield");
 
-            assertNull(FolderSync.caseClash(idx, "docs/b.txt"), "a new name under the exact directory");
-            assertNull(FolderSync.caseClash(idx, "docs/Plans/x.txt"), "exact names all the way");
-            assertNull(FolderSync.caseClash(idx, "other/x.txt"), "a new directory that matches nothing");
-            assertNull(FolderSync.caseClash(idx, "docs/a.txt"), "the same path is an update, not a clash");
-            assertNull(FolderSync.caseClash(idx, "old/x.txt"), "a deleted entry clashes with nothing");
+            assertNull(clash(idx, "docs/b.txt"), "a new name under the exact directory");
+            assertNull(clash(idx, "docs/Plans/x.txt"), "exact names all the way");
+            assertNull(clash(idx, "other/x.txt"), "a new directory that matches nothing");
+            assertNull(clash(idx, "docs/a.txt"), "the same path is an update, not a clash");
+            assertNull(clash(idx, "old/x.txt"), "a deleted entry clashes with nothing");
+
+            Map<String, String> page = new HashMap<>(); // one page of entries shares its directory answers
+            assertEquals("docs", FolderSync.caseClash(idx, "Docs/1.txt", page));
+            assertEquals("docs", FolderSync.caseClash(idx, "Docs/2.txt", page), "the remembered answer is the same");
+            assertNull(FolderSync.caseClash(idx, "other/1.txt", page));
+            assertNull(FolderSync.caseClash(idx, "other/2.txt", page), "a remembered no-clash stays one");
         }
     }
 }
