@@ -1,5 +1,6 @@
 package dev.ferry.api;
 
+import dev.ferry.folder.FolderView;
 import dev.ferry.library.Invite;
 import dev.ferry.library.Library;
 import dev.ferry.library.LibraryStore;
@@ -18,6 +19,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -150,9 +152,9 @@ final class LibraryApi {
     private void get(Context ctx) throws IOException {
         Params.onlyKnown(ctx, Set.of());
         Library l = library(ctx);
-        Map<String, Object> v = view(l);
-        var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderView>empty()
-                : engine.folders().view(l.id());
+        // One view for the whole answer: one snapshot, and one count of a folder's index rather than one per part.
+        Optional<FolderView> folder = folderView(l.id());
+        Map<String, Object> v = view(l, folder);
         if (folder.isPresent()) {
             List<Object> needed = new ArrayList<>();
             for (var n : folder.get().needs()) {
@@ -200,14 +202,20 @@ final class LibraryApi {
         ctx.json(Json.success(v));
     }
 
+    private Optional<FolderView> folderView(String libraryId) throws IOException {
+        return engine.folders() == null ? Optional.empty() : engine.folders().view(libraryId);
+    }
+
     private Map<String, Object> view(Library l) throws IOException {
+        return view(l, folderView(l.id()));
+    }
+
+    private Map<String, Object> view(Library l, Optional<FolderView> folder) throws IOException {
         Library fresh = libraries.get(l.id()).orElse(l);
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("id", fresh.id());
         v.put("name", fresh.name());
         v.put("kind", fresh.kind());
-        var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderView>empty()
-                : engine.folders().view(fresh.id());
         if (folder.isPresent()) {
             var f = folder.get();
             v.put("path", f.root().toString());
@@ -226,7 +234,7 @@ final class LibraryApi {
             v.put("last_scan_ms", f.lastScanMillis());
             v.put("error", f.error());
             v.put("scan_errors", f.scanErrors());
-            v.put("members", memberViews(fresh.id()));
+            v.put("members", memberViews(fresh.id(), folder));
             return v;
         }
         v.put("filter", fresh.filter());
@@ -240,11 +248,11 @@ final class LibraryApi {
         long missing = libraries.missingCount(fresh.id());
         v.put("missing", missing);
         v.put("in_sync", missing == 0);
-        v.put("members", memberViews(fresh.id()));
+        v.put("members", memberViews(fresh.id(), folder));
         return v;
     }
 
-    private List<Object> memberViews(String libraryId) throws IOException {
+    private List<Object> memberViews(String libraryId, Optional<FolderView> folder) throws IOException {
         List<Object> out = new ArrayList<>();
         for (var m : libraries.members(libraryId)) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -252,8 +260,6 @@ final class LibraryApi {
             e.put("joined_at", m.joinedAt());
             e.put("introduced_by", m.introducedBy());
             e.put("connected", peers.isConnected(PeerId.parse(m.peerId())));
-            var folder = engine.folders() == null ? java.util.Optional.<dev.ferry.folder.FolderView>empty()
-                    : engine.folders().view(libraryId);
             e.put("revision_received", folder.isPresent() ? folder.get().cursor(m.peerId()) : libraries.cursor(libraryId, m.peerId()));
             out.add(e);
         }
@@ -287,7 +293,8 @@ final class LibraryApi {
 
     private void members(Context ctx) throws IOException {
         Params.onlyKnown(ctx, Set.of());
-        ctx.json(Json.success(memberViews(library(ctx).id())));
+        String id = library(ctx).id();
+        ctx.json(Json.success(memberViews(id, folderView(id))));
     }
 
     private void removeMember(Context ctx) throws IOException {
@@ -387,7 +394,7 @@ final class LibraryApi {
         }
     }
 
-    private dev.ferry.folder.FolderView folder(Context ctx) throws IOException {
+    private FolderView folder(Context ctx) throws IOException {
         Library l = library(ctx);
         if (engine.folders() == null) {
             throw ApiException.badRequest("library " + l.id() + " is not a folder library");
