@@ -18,8 +18,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -369,8 +369,8 @@ public final class FolderSync implements AutoCloseable {
         if ((mine == null || mine.deleted()) && e.live() && f.caseInsensitive()) {
             String clash = caseClash(f.index(), e.path(), checkedDirs);
             if (clash != null) {
-                log.warn("folder {}: refusing {} from peer {}: it or one of its directories differs only in case from {}, which this filesystem cannot "
-                        + "keep apart", f.id(), printable(e.path()), from.shortForm(), clash);
+                log.warn("folder {}: refusing {} from peer {}: it or one of its directories differs only in case from {}, "
+                        + "which this filesystem cannot keep apart", f.id(), printable(e.path()), from.shortForm(), clash);
                 events.publish("folder.refused", f.id(), e.path(), Map.of("peer", from.toString(), "reason", "case clash with " + clash));
                 return;
             }
@@ -451,12 +451,13 @@ public final class FolderSync implements AutoCloseable {
     static String caseClash(FolderIndex index, String path, Map<String, String> checkedDirs) throws IOException {
         for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
             String dir = path.substring(0, slash);
-            String clash = checkedDirs.get(dir);
+            String clash = checkedDirs.get(dir); // "" for a directory found not to clash
             if (clash == null) {
-                clash = index.get(dir).map(FileEntry::live).orElse(false) ? "" : siblingClash(index, dir);
-                checkedDirs.put(dir, clash == null ? "" : clash);
+                String found = index.get(dir).map(FileEntry::live).orElse(false) ? null : siblingClash(index, dir);
+                clash = found == null ? "" : found;
+                checkedDirs.put(dir, clash);
             }
-            if (clash != null && !clash.isEmpty()) {
+            if (!clash.isEmpty()) {
                 return clash;
             }
         }
