@@ -1,6 +1,5 @@
 package dev.ferry.folder;
 
-import dev.ferry.io.RangeWriter;
 import dev.ferry.scan.PathRules;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -536,41 +535,32 @@ final class Applier {
             index.blocks(cur.path()).ifPresent(bl -> bl.blocks().forEach(b -> oldBlocks.computeIfAbsent(b.key(), k -> new ArrayList<>()).add(b)));
         }
         List<BlockList.Block> missing = new ArrayList<>();
-        // One open channel on the current file for all its blocks: a fresh one per block restarts the kernel's
-        // read-ahead every time, and the blocks are read in order.
-        try (FileChannel curCh = curPath == null ? null : openOrNull(curPath);
-                FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long have = out.size();
-            // Consecutive local blocks (most of a large file after a small edit) are one range written past the
-            // page cache: copying a 1 GiB file's unchanged blocks into cache pages was a third of the CPU an edit
-            // cost the receiver (perf, bench/folders case 4).
-            RangeWriter run = null;
-            try {
+            // One open channel on the current file for all its blocks (a fresh one per block restarts the kernel's
+            // read-ahead every time), closed before the fetching, which may take long.
+            LocalRun run = new LocalRun(tmp, out);
+            try (FileChannel curCh = oldBlocks.isEmpty() ? null : openOrNull(curPath)) {
                 for (BlockList.Block b : blocks.blocks()) {
                     BlockList.Block v = verified.get(b.offset());
                     boolean prefetched = v != null && v.size() == b.size() && Arrays.equals(v.hash(), b.hash());
                     if (b.offset() + b.size() <= have && (prefetched || matches(readAt(out, b.offset(), b.size()), b.hash()))) {
-                        run = endRun(run);
+                        run.end();
                         t.done().addAndGet(b.size()); // left by an interrupted transfer
                         continue;
                     }
                     byte[] data = localBlock(b, curCh, oldBlocks);
                     if (data != null) {
-                        if (run == null) {
-                            run = RangeWriter.open(tmp, out, b.offset(), blocks.totalSize() - b.offset());
-                        }
-                        run.write(data, 0, data.length);
+                        run.add(b.offset(), data);
                         t.done().addAndGet(b.size());
                     } else {
-                        run = endRun(run);
+                        run.end();
                         missing.add(b);
                     }
                 }
-                run = endRun(run);
+                run.end();
             } finally {
-                if (run != null) {
-                    run.discard(); // failed: what it gathered is not in the file, and a later attempt checks every block
-                }
+                run.discard(); // after a failure: nothing more is written, and a later attempt checks every block
             }
             long t0 = System.nanoTime();
             fetcher.fetch(tmp, out, missing, t, (offset, length, attempt) -> remote.range(folder.id(), e, offset, length, sources, attempt),
@@ -583,14 +573,6 @@ final class Applier {
                         (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
             }
         }
-    }
-
-    /** Writes what the run still gathers; null, for the caller's next run. */
-    private static RangeWriter endRun(RangeWriter run) throws IOException {
-        if (run != null) {
-            run.close();
-        }
-        return null;
     }
 
     private byte[] localBlock(BlockList.Block b, FileChannel cur, Map<Long, List<BlockList.Block>> oldBlocks) throws IOException {

@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 public final class RangeWriter implements Closeable {
     static final int STAGE = 1 << 20;
     /** Shorter ranges are not worth a second open file and an aligned buffer. */
-    static final long MIN_DIRECT = 256 << 10;
+    public static final long MIN_DIRECT = 256 << 10;
     private static final int POOL_MAX = 16;
     private static final ConcurrentLinkedDeque<ByteBuffer> POOL = new ConcurrentLinkedDeque<>();
     /**
