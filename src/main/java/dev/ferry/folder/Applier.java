@@ -798,10 +798,10 @@ final class Applier {
     }
 
     private static byte[] readFile(Path p, long offset, int size) {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            return readAt(ch, offset, size);
+        try (FileChannel ch = openOrNull(p)) {
+            return ch == null ? null : readAtOrNull(ch, offset, size);
         } catch (IOException e) {
-            return null;
+            return null; // closing failed: nothing read is trusted
         }
     }
 

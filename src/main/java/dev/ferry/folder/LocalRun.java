@@ -57,17 +57,17 @@ final class LocalRun {
     void end() throws IOException {
         RangeWriter w = writer;
         writer = null;
-        List<byte[]> blocks = new ArrayList<>(held);
-        long at = start;
-        held.clear();
-        heldBytes = 0;
         if (w != null) {
-            w.close();
+            w.close(); // nothing is held once a writer has taken the run over
+            return;
         }
-        for (byte[] d : blocks) {
+        long at = start;
+        for (byte[] d : held) {
             Applier.writeAt(out, at, d);
             at += d.length;
         }
+        held.clear();
+        heldBytes = 0;
     }
 
     /** Drops what is not written yet (after a failure: a later attempt checks every block of the file). */
