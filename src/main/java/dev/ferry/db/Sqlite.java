@@ -12,7 +12,7 @@ import java.sql.Statement;
 /**
  * SQLite the way Ferry's state databases use it: WAL with synchronous=NORMAL (a commit survives a killed process;
  * a power cut may lose the last commits, never corrupt the file), the schema applied at open, and autocommit off
- * so that every change is one explicit transaction. Stateless.
+ * so that every change is one explicit transaction, and prepared statements kept for reuse ({@link StatementCache}). Stateless.
  */
 public final class Sqlite {
     private Sqlite() {}
@@ -38,7 +38,7 @@ public final class Sqlite {
             }
             db.setAutoCommit(false);
             db.commit();
-            return db;
+            return StatementCache.wrap(db);
         } catch (SQLException e) {
             throw new IOException("cannot open the " + what + " " + file + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package dev.ferry.folder;
 
 import dev.ferry.db.Sqlite;
+import dev.ferry.db.StatementCache;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -75,7 +76,7 @@ public final class FolderIndex implements AutoCloseable {
     public FolderIndex(Path file) throws IOException {
         db = Sqlite.open(file, SCHEMA, "folder index");
         try {
-            viewDb = DriverManager.getConnection("jdbc:sqlite:" + file, readOnly());
+            viewDb = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file, readOnly()));
         } catch (SQLException e) {
             throw new IOException("cannot open the folder index " + file + " for reading: " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.ferry.peer;
 
+import dev.ferry.db.StatementCache;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -32,7 +33,7 @@ public final class PeerTable implements AutoCloseable {
 
     public PeerTable(Path file) throws IOException {
         try {
-            db = DriverManager.getConnection("jdbc:sqlite:" + file);
+            db = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file));
             try (Statement st = db.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL");
                 st.execute("PRAGMA synchronous=NORMAL");

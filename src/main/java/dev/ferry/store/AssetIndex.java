@@ -1,5 +1,6 @@
 package dev.ferry.store;
 
+import dev.ferry.db.StatementCache;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +35,7 @@ final class AssetIndex implements AutoCloseable {
     private final Connection db;
 
     AssetIndex(Path file) throws SQLException {
-        db = DriverManager.getConnection("jdbc:sqlite:" + file);
+        db = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file));
         try (Statement st = db.createStatement()) {
             st.execute("PRAGMA journal_mode=WAL");
             // NORMAL in WAL mode survives a process crash; blobs themselves are fsynced before their row is written.
