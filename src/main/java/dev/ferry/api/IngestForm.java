@@ -1,6 +1,7 @@
 package dev.ferry.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.ferry.io.Chunks;
 import dev.ferry.store.AssetMetadata;
 import dev.ferry.store.BlobWriter;
 import dev.ferry.store.ContentHash;
@@ -38,7 +39,6 @@ final class IngestForm {
     /** Tags per request and per tag: an asset's metadata must fit easily in one protocol frame. */
     static final int MAX_TAGS = 64;
     static final int MAX_TAG_LENGTH = 128;
-    private static final int READ_CHUNK = 1 << 20;
     private static final Pattern MIME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\\s*;.*)?");
     private static final Set<String> INGEST_FIELDS = Set.of("file", "mime_type", "application", "tags", "user", "file_name");
     private static final Set<String> PUSH_FIELDS = Set.of("file", "mime_type", "application", "tags", "user", "file_name",
@@ -62,7 +62,7 @@ final class IngestForm {
         IngestForm form = new IngestForm(writer, push ? PUSH_FIELDS : INGEST_FIELDS);
         Parts parts = form.new Parts();
         MultiPartParser parser = new MultiPartParser(parts, boundary);
-        byte[] chunk = new byte[READ_CHUNK];
+        byte[] chunk = Chunks.take();
         InputStream in = req.getInputStream();
         try {
             while (!parser.isState(MultiPartParser.State.END)) {
@@ -85,6 +85,8 @@ final class IngestForm {
             throw ApiException.badRequest("the upload was cut off before the multipart body ended (" + e.getMessage() + ")");
         } catch (IllegalStateException | IllegalArgumentException e) {
             throw ApiException.badRequest("malformed multipart body: " + e.getMessage());
+        } finally {
+            Chunks.give(chunk); // the parser and the writer keep no reference to it once parse returns
         }
         parts.rethrow();
         if (!parser.isState(MultiPartParser.State.END)) {

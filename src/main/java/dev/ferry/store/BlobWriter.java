@@ -1,5 +1,6 @@
 package dev.ferry.store;
 
+import dev.ferry.io.Chunks;
 import dev.ferry.io.RangeWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,8 +25,9 @@ public final class BlobWriter extends OutputStream {
     private RangeWriter out;
     private final PipelinedDigest digest;
     private final long limit;
-    static final int BATCH = 1 << 20;
-    private final ByteBuffer batch = ByteBuffer.allocate(BATCH);
+    static final int BATCH = Chunks.SIZE;
+    /** Taken from {@link Chunks} with the first small piece (most uploads arrive in large ones), given back at close. */
+    private ByteBuffer batch;
     private long size;
     private boolean finished;
     private String hash;
@@ -81,6 +83,9 @@ public final class BlobWriter extends OutputStream {
             maybeSyncEarly();
             return;
         }
+        if (batch == null) {
+            batch = ByteBuffer.wrap(Chunks.take());
+        }
         while (buf.hasRemaining()) {
             int n = Math.min(batch.remaining(), buf.remaining());
             ByteBuffer slice = buf.slice(buf.position(), n);
@@ -93,7 +98,7 @@ public final class BlobWriter extends OutputStream {
     }
 
     private void flushBatch() throws IOException {
-        if (batch.position() == 0) {
+        if (batch == null || batch.position() == 0) {
             return;
         }
         batch.flip();
@@ -186,6 +191,10 @@ public final class BlobWriter extends OutputStream {
             }
             channel.close();
         } finally {
+            if (batch != null) {
+                Chunks.give(batch.array());
+                batch = null;
+            }
             if (!installed) {
                 Files.deleteIfExists(temp);
             }
