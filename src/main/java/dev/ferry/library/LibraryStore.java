@@ -141,8 +141,9 @@ public final class LibraryStore implements AutoCloseable {
     public synchronized List<Library> all() throws IOException {
         return read(() -> {
             List<Library> out = new ArrayList<>();
-            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT id, name, kind, filter, created_at, revision, digest FROM libraries ORDER BY created_at")) {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT id, name, kind, filter, created_at, revision, digest FROM libraries ORDER BY created_at");
+                    ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(library(rs));
                 }

@@ -43,6 +43,11 @@ public record AssetFilter(String application, List<String> tags, String user, St
         }
     }
 
+    /** True when every asset matches: no field is given. */
+    public boolean matchesAll() {
+        return application == null && user == null && mimePrefix == null && tags.isEmpty() && hashes.isEmpty();
+    }
+
     /** True when the asset's metadata satisfies this filter (the in-memory twin of {@link #appendWhere}). */
     public boolean matches(Asset a) {
         return (application == null || application.equals(a.application()))
