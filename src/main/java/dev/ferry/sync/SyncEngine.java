@@ -561,7 +561,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         if (e.deleted()) {
             libraries.notNeeded(libraryId, e.hash()); // this library no longer needs it
             boolean newerHere = local.isPresent() && !local.get().deleted() && local.get().updatedAt() > e.changedAt();
-            if (local.isPresent() && !local.get().deleted() && mine.isPresent() && !mine.get().deleted() && !newerHere) {
+            if (local.isPresent() && !local.get().deleted() && belongsTo(libraryId, mine, local.get()) && !newerHere) {
                 store.delete(e.hash()); // the store event turns our entry into a tombstone too
                 log.info("deleted {} (deleted by peer {})", e.hash(), PeerId.parse(peer).shortForm());
             }
@@ -581,6 +581,19 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             return; // we deleted it after that version: the delete wins, no resurrection
         }
         libraries.addMissing(libraryId, e, peer);
+    }
+
+    /**
+     * Whether a live asset of the store is in the library: its entry says so, or it has no entry yet and matches the
+     * library's filter. No entry yet is the moment between the store taking an asset (just fetched, or ingested) and
+     * {@link #onStoreEvent} indexing it; a peer's delete arriving then must still apply, or it would be lost for good
+     * (this side's cursor has moved past it, and the entry indexed next would be live).
+     */
+    private boolean belongsTo(String libraryId, Optional<Entry> mine, Asset local) throws IOException {
+        if (mine.isPresent()) {
+            return !mine.get().deleted();
+        }
+        return libraries.get(libraryId).map(l -> l.filter().matches(local)).orElse(false);
     }
 
     private void reconcileAll() {

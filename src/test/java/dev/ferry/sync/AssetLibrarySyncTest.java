@@ -147,6 +147,33 @@ class AssetLibrarySyncTest {
         }
     }
 
+    /**
+     * A delete that reaches a member right after the asset itself, before the member has indexed the asset into the
+     * library, must still apply (bench/libsync once lost such a delete: the asset stayed live on one side). To hold
+     * A's indexing back, A is busy indexing a second library over a thousand other assets while B ingests and
+     * deletes; A indexes store changes in order on one thread.
+     */
+    @Test
+    void aDeleteArrivingBeforeTheAssetIsIndexedStillApplies() throws Exception {
+        try (TestNode a = TestNode.start(dir.resolve("a")); TestNode b = TestNode.start(dir.resolve("b"))) {
+            String lib = createLibrary(a, "{\"name\": \"shared\", \"filter\": {\"application\": \"shared\"}}");
+            join(b, invite(a, lib));
+            for (int i = 0; i < 1000; i++) {
+                a.http.ingest(Bytes.random(1000 + i, 200), "o.bin", "mime_type", "application/octet-stream", "application", "other");
+            }
+            Thread indexing = Thread.ofPlatform().start(() -> createLibrary(a, "{\"name\": \"others\", \"filter\": {\"application\": \"other\"}}"));
+            try {
+                String hash = b.http.ingest(Bytes.random(7, 1000), "x.bin", "mime_type", "application/octet-stream",
+                        "application", "shared").data().path("hash").asText();
+                await("a has it", () -> has(a, hash));
+                b.http.delete("/assets/" + hash);
+                await("a deleted it too", () -> gone(a, hash));
+            } finally {
+                indexing.join();
+            }
+        }
+    }
+
     @Test
     void memberOfflineDuringIngestsCatchesUpWhenItReturns() throws Exception {
         Path bData = dir.resolve("b");
