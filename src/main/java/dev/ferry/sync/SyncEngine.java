@@ -569,7 +569,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
         if (local.isPresent() && !local.get().deleted()) {
             Entry here = entryOf(local.get());
-            boolean inThisLibrary = mine.isPresent() && !mine.get().deleted();
+            boolean inThisLibrary = belongsTo(libraryId, mine, local.get());
             Optional<Library> lib = libraries.get(libraryId);
             if (inThisLibrary && lib.isPresent() && !here.sameState(e) && e.changedAt() > local.get().updatedAt()
                     && lib.get().filter().matches(assetOf(e))) {
