@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import org.sqlite.SQLiteConfig;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,10 +24,22 @@ public final class Sqlite {
         T run() throws SQLException, IOException;
     }
 
+    /**
+     * A connection to {@code file} that keeps its prepared statements ({@link StatementCache}). The driver's
+     * generated-keys support is off: it compiles a {@code SELECT last_insert_rowid()} after every INSERT whether or
+     * not anyone asks, so an insert whose row id is wanted says {@code RETURNING} and is run with executeQuery.
+     */
+    public static Connection connect(Path file, boolean readOnly) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setGetGeneratedKeys(false);
+        config.setReadOnly(readOnly);
+        return StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties()));
+    }
+
     /** Opens {@code file}, creating it with {@code schema} (statements separated by ';', '--' comments allowed). */
     public static Connection open(Path file, String schema, String what) throws IOException {
         try {
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+            Connection db = connect(file, false);
             try (Statement st = db.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL");
                 st.execute("PRAGMA synchronous=NORMAL");
@@ -38,7 +51,7 @@ public final class Sqlite {
             }
             db.setAutoCommit(false);
             db.commit();
-            return StatementCache.wrap(db);
+            return db;
         } catch (SQLException e) {
             throw new IOException("cannot open the " + what + " " + file + ": " + e.getMessage(), e);
         }

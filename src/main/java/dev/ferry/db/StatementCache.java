@@ -19,8 +19,9 @@ import java.util.Map;
  * daemon's samples in {@code prepare}, 5% in {@code step}).
  *
  * <p>{@link #wrap} returns a connection whose {@code prepareStatement(sql)} hands out an idle statement compiled
- * earlier from the same text, or a new one. Closing what it handed out closes the caller's open result set,
- * clears parameters and batch, and keeps the statement for the next caller instead of finalizing it; callers
+ * earlier from the same text, or a new one. Closing what it handed out closes the result set of its last
+ * {@code executeQuery} if the caller left it open, clears parameters and batch, and keeps the statement for the next
+ * caller instead of finalizing it (settings such as a maximum row count are not reset: Ferry sets none); callers
  * keep writing {@code try (PreparedStatement ps = db.prepareStatement(...))}. A statement is handed to one
  * caller at a time, so concurrent callers of one connection get distinct statements. Closing the connection
  * finalizes every kept statement. Thread-safe.
@@ -142,7 +143,7 @@ public final class StatementCache implements InvocationHandler {
         private final String key;
         private final PreparedStatement ps;
         private ResultSet lastResult;
-        private boolean returned;
+        private final java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
 
         Loan(String key, PreparedStatement ps) {
             this.key = key;
@@ -159,7 +160,7 @@ public final class StatementCache implements InvocationHandler {
                         return null;
                     }
                     case "isClosed" -> {
-                        return returned;
+                        return returned.get();
                     }
                     case "hashCode" -> {
                         return System.identityHashCode(proxy);
@@ -173,7 +174,7 @@ public final class StatementCache implements InvocationHandler {
             if (name.equals("equals") && method.getDeclaringClass() == Object.class) {
                 return proxy == args[0];
             }
-            if (returned) {
+            if (returned.get()) {
                 throw new SQLException("statement used after close: " + key);
             }
             Object result = call(ps, method, args);
@@ -184,10 +185,9 @@ public final class StatementCache implements InvocationHandler {
         }
 
         private void giveBackOnce() throws SQLException {
-            if (returned) {
-                return;
+            if (!returned.compareAndSet(false, true)) {
+                return; // closed twice: it must go back once only
             }
-            returned = true;
             try {
                 if (lastResult != null && !lastResult.isClosed()) {
                     lastResult.close(); // an open result set keeps the statement busy and holds a read transaction

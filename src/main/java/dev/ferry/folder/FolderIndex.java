@@ -1,7 +1,6 @@
 package dev.ferry.folder;
 
 import dev.ferry.db.Sqlite;
-import dev.ferry.db.StatementCache;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -10,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -76,7 +74,7 @@ public final class FolderIndex implements AutoCloseable {
     public FolderIndex(Path file) throws IOException {
         db = Sqlite.open(file, SCHEMA, "folder index");
         try {
-            viewDb = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file, readOnly()));
+            viewDb = Sqlite.connect(file, true);
         } catch (SQLException e) {
             throw new IOException("cannot open the folder index " + file + " for reading: " + e.getMessage(), e);
         }
@@ -598,14 +596,13 @@ public final class FolderIndex implements AutoCloseable {
     public synchronized long beginIntent(String kind, String path, String temp, String aside) throws IOException {
         return tx(() -> {
             try (PreparedStatement ps = db.prepareStatement(
-                    "INSERT INTO intents(kind, path, temp, aside, at) VALUES (?,?,?,?,?)", Statement.RETURN_GENERATED_KEYS)) {
+                    "INSERT INTO intents(kind, path, temp, aside, at) VALUES (?,?,?,?,?) RETURNING id")) {
                 ps.setString(1, kind);
                 ps.setString(2, path);
                 ps.setString(3, temp);
                 ps.setString(4, aside);
                 ps.setLong(5, System.currentTimeMillis());
-                ps.executeUpdate();
-                try (ResultSet rs = ps.getGeneratedKeys()) {
+                try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return rs.getLong(1);
                 }
@@ -731,12 +728,6 @@ public final class FolderIndex implements AutoCloseable {
             digest = digestBefore;
             throw e;
         }
-    }
-
-    private static java.util.Properties readOnly() {
-        org.sqlite.SQLiteConfig c = new org.sqlite.SQLiteConfig();
-        c.setReadOnly(true);
-        return c.toProperties();
     }
 
     @Override

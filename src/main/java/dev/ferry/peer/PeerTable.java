@@ -1,12 +1,11 @@
 package dev.ferry.peer;
 
-import dev.ferry.db.StatementCache;
+import dev.ferry.db.Sqlite;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,7 +32,7 @@ public final class PeerTable implements AutoCloseable {
 
     public PeerTable(Path file) throws IOException {
         try {
-            db = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file));
+            db = Sqlite.connect(file, false);
             try (Statement st = db.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL");
                 st.execute("PRAGMA synchronous=NORMAL");

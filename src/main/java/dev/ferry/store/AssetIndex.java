@@ -1,6 +1,6 @@
 package dev.ferry.store;
 
-import dev.ferry.db.StatementCache;
+import dev.ferry.db.Sqlite;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -41,7 +40,7 @@ final class AssetIndex implements AutoCloseable {
     private Counts totals;
 
     AssetIndex(Path file) throws SQLException {
-        db = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file));
+        db = Sqlite.connect(file, false);
         try (Statement st = db.createStatement()) {
             st.execute("PRAGMA journal_mode=WAL");
             // NORMAL in WAL mode survives a process crash; blobs themselves are fsynced before their row is written.
@@ -84,12 +83,11 @@ final class AssetIndex implements AutoCloseable {
         try {
             long id;
             try (PreparedStatement ps = db.prepareStatement(
-                    "INSERT INTO events(type, hash, at, asset) VALUES (?, ?, ?, '')", Statement.RETURN_GENERATED_KEYS)) {
+                    "INSERT INTO events(type, hash, at, asset) VALUES (?, ?, ?, '') RETURNING id")) {
                 ps.setString(1, type.wireName());
                 ps.setString(2, state.hash());
                 ps.setLong(3, now);
-                ps.executeUpdate();
-                try (ResultSet keys = ps.getGeneratedKeys()) {
+                try (ResultSet keys = ps.executeQuery()) {
                     keys.next();
                     id = keys.getLong(1);
                 }
@@ -108,6 +106,7 @@ final class AssetIndex implements AutoCloseable {
             totals = after;
             return new StoreEvent(id, type, now, stored);
         } catch (SQLException | RuntimeException e) {
+            totals = null; // recounted when next needed: a failed commit may still have written
             db.rollback();
             throw e;
         }

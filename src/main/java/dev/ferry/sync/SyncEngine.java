@@ -501,7 +501,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 if (e.rev() <= since) {
                     continue; // not newer: ignore (deltas are idempotent)
                 }
-                applyRemote(libraryId, e, peer);
+                applyRemote(libraryId, e, peer, true);
                 last = Math.max(last, e.rev());
             }
             more = reply.more();
@@ -543,7 +543,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             });
             for (Entry e : got.entries()) {
                 if (e.deleted()) {
-                    applyRemote(libraryId, e.withChangedAt(clock.millis()), peer);
+                    applyRemote(libraryId, e.withChangedAt(clock.millis()), peer, false);
                 }
             }
             libraries.setCursor(libraryId, peer, got.revision());
@@ -552,7 +552,11 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
     }
 
-    private void applyRemote(String libraryId, Entry received, String peer) throws IOException {
+    /**
+     * Applies one entry received from {@code peer}. {@code timed}: the entry carries the time its state arose on the
+     * peer; false for a tombstone from a CAR catch-up, which only says the asset is gone there, not since when.
+     */
+    private void applyRemote(String libraryId, Entry received, String peer, boolean timed) throws IOException {
         // A peer's clock may run ahead: a change time from the future would win every later conflict.
         long skewLimit = clock.millis() + Duration.ofMinutes(5).toMillis();
         Entry e = received.changedAt() > skewLimit ? received.withChangedAt(skewLimit) : received;
@@ -561,7 +565,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         if (e.deleted()) {
             libraries.notNeeded(libraryId, e.hash()); // this library no longer needs it
             boolean newerHere = local.isPresent() && !local.get().deleted() && local.get().updatedAt() > e.changedAt();
-            if (local.isPresent() && !local.get().deleted() && belongsTo(libraryId, mine, local.get()) && !newerHere) {
+            if (local.isPresent() && !local.get().deleted() && belongsTo(libraryId, mine, local.get(), timed) && !newerHere) {
                 store.delete(e.hash()); // the store event turns our entry into a tombstone too
                 log.info("deleted {} (deleted by peer {})", e.hash(), PeerId.parse(peer).shortForm());
             }
@@ -569,7 +573,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
         if (local.isPresent() && !local.get().deleted()) {
             Entry here = entryOf(local.get());
-            boolean inThisLibrary = belongsTo(libraryId, mine, local.get());
+            boolean inThisLibrary = belongsTo(libraryId, mine, local.get(), timed);
             Optional<Library> lib = libraries.get(libraryId);
             if (inThisLibrary && lib.isPresent() && !here.sameState(e) && e.changedAt() > local.get().updatedAt()
                     && lib.get().filter().matches(assetOf(e))) {
@@ -584,16 +588,19 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     }
 
     /**
-     * Whether a live asset of the store is in the library: its entry says so, or it has no entry yet and matches the
-     * library's filter. No entry yet is the moment between the store taking an asset (just fetched, or ingested) and
+     * Whether a live asset of the store is in the library: its entry is live, or the store took the asset after
+     * what the index holds (no entry, or a tombstone older than the asset's arrival) and it matches the library's
+     * filter. The second is the moment between the store taking an asset (just fetched, or ingested) and
      * {@link #onStoreEvent} indexing it; a peer's delete arriving then must still apply, or it would be lost for good
-     * (this side's cursor has moved past it, and the entry indexed next would be live).
+     * (this side's cursor has moved past it, and the entry indexed next would be live). Only for {@code timed}
+     * entries: an untimed tombstone could be older than the local copy, which must then stay.
      */
-    private boolean belongsTo(String libraryId, Optional<Entry> mine, Asset local) throws IOException {
-        if (mine.isPresent()) {
-            return !mine.get().deleted();
+    private boolean belongsTo(String libraryId, Optional<Entry> mine, Asset local, boolean timed) throws IOException {
+        if (mine.isPresent() && !mine.get().deleted()) {
+            return true;
         }
-        return libraries.get(libraryId).map(l -> l.filter().matches(local)).orElse(false);
+        boolean notIndexedYet = mine.isEmpty() || mine.get().changedAt() < local.ingestedAt();
+        return timed && notIndexedYet && libraries.get(libraryId).map(l -> l.filter().matches(local)).orElse(false);
     }
 
     private void reconcileAll() {
