@@ -182,7 +182,7 @@ public final class PeerManager implements AutoCloseable {
     }
 
     public boolean isKnown(PeerId id) throws IOException {
-        return table.get(id).isPresent();
+        return table.knows(id);
     }
 
     /** How a known peer became known (the {@code source} given to {@link #trust}: "invite", "introduced", …); empty if unknown. */
@@ -313,11 +313,7 @@ public final class PeerManager implements AutoCloseable {
 
     /** A known peer found by discovery at these addresses; unknown ids are ignored (discovery is not trust). */
     public void discovered(PeerId id, List<String> addresses) {
-        try {
-            if (id.equals(localId()) || table.get(id).isEmpty()) {
-                return;
-            }
-        } catch (IOException e) {
+        if (id.equals(localId()) || !table.knows(id)) {
             return;
         }
         List<String> before = discovered.put(id, List.copyOf(addresses));
@@ -416,12 +412,7 @@ public final class PeerManager implements AutoCloseable {
     private void register(PeerLink link) {
         PeerId id = link.remoteId();
         PeerLink dropped = null;
-        boolean known;
-        try {
-            known = table.get(id).isPresent();
-        } catch (IOException e) {
-            known = false;
-        }
+        boolean known = table.knows(id);
         synchronized (this) {
             if (!running) {
                 link.close("shutting down");
@@ -506,7 +497,7 @@ public final class PeerManager implements AutoCloseable {
     }
 
     private void serve(PeerLink link, String method, byte[] body, RequestHandler.Responder r) throws Exception {
-        if (table.get(link.remoteId()).isEmpty() && !OPEN_METHODS.contains(method)) {
+        if (!table.knows(link.remoteId()) && !OPEN_METHODS.contains(method)) {
             // Authenticated but unknown: it sees nothing until it proves a capability.
             RequestHandler.NONE.handle(link, method, body, r);
             return;
@@ -556,7 +547,7 @@ public final class PeerManager implements AutoCloseable {
             out.add(view(e.id(), e, link(e.id()).orElse(null)));
         }
         for (PeerLink l : links.values()) {
-            if (l.isOpen() && table.get(l.remoteId()).isEmpty()) {
+            if (l.isOpen() && !table.knows(l.remoteId())) {
                 out.add(view(l.remoteId(), null, l));
             }
         }
@@ -566,11 +557,7 @@ public final class PeerManager implements AutoCloseable {
     private int unknownLinks() {
         int n = 0;
         for (PeerLink l : links.values()) {
-            try {
-                if (l.isOpen() && table.get(l.remoteId()).isEmpty()) {
-                    n++;
-                }
-            } catch (IOException e) {
+            if (l.isOpen() && !table.knows(l.remoteId())) {
                 n++;
             }
         }

@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The persisted table of known peers, keyed by peer id, in {@code <data_dir>/peers.db}. A known peer is one
@@ -26,6 +28,11 @@ public final class PeerTable implements AutoCloseable {
     /** A peer keeps at most this many addresses, newest first; discovery and Hello cannot grow it without bound. */
     static final int MAX_ADDRESSES = 16;
     private final Connection db;
+    /**
+     * The ids in the table, in step with every committed insert and delete: each request a peer sends asks whether
+     * the peer is known, and a query (with its JSON parse) per request was 1% of a busy daemon's CPU.
+     */
+    private final Set<PeerId> known = ConcurrentHashMap.newKeySet();
 
     /** One row. {@code addresses} newest first, each {@code HOST:PORT}. */
     public record Entry(PeerId id, String name, List<String> addresses, String source, long addedAt, long lastSeen) {}
@@ -46,8 +53,13 @@ public final class PeerTable implements AutoCloseable {
                             added_at  INTEGER NOT NULL,
                             last_seen INTEGER NOT NULL DEFAULT 0
                         ) WITHOUT ROWID""");
+                try (ResultSet rs = st.executeQuery("SELECT peer_id FROM peers")) {
+                    while (rs.next()) {
+                        known.add(PeerId.parse(rs.getString(1)));
+                    }
+                }
             }
-        } catch (SQLException e) {
+        } catch (SQLException | IllegalArgumentException e) {
             throw new IOException("cannot open the peer table " + file + ": " + e.getMessage(), e);
         }
     }
@@ -66,6 +78,7 @@ public final class PeerTable implements AutoCloseable {
                     ps.setLong(4, now);
                     ps.executeUpdate();
                 }
+                known.add(id);
             } else {
                 setAddresses(id, merged);
             }
@@ -107,10 +120,17 @@ public final class PeerTable implements AutoCloseable {
     public synchronized boolean forget(PeerId id) throws IOException {
         try (PreparedStatement ps = db.prepareStatement("DELETE FROM peers WHERE peer_id = ?")) {
             ps.setString(1, id.toString());
-            return ps.executeUpdate() > 0;
+            boolean removed = ps.executeUpdate() > 0;
+            known.remove(id);
+            return removed;
         } catch (SQLException e) {
             throw new IOException("peer table write failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether the peer is in the table; answered from memory. */
+    public boolean knows(PeerId id) {
+        return known.contains(id);
     }
 
     public synchronized Optional<Entry> get(PeerId id) throws IOException {
