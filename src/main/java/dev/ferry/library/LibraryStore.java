@@ -565,15 +565,19 @@ public final class LibraryStore implements AutoCloseable {
 
     public synchronized void setCursor(String libraryId, String peerId, long rev) throws IOException {
         tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement(
-                    "INSERT OR REPLACE INTO cursors(library_id, peer_id, rev) VALUES (?,?,?)")) {
-                ps.setString(1, libraryId);
-                ps.setString(2, peerId);
-                ps.setLong(3, rev);
-                ps.executeUpdate();
-            }
+            cursorRow(libraryId, peerId, rev);
             return null;
         });
+    }
+
+    private void cursorRow(String libraryId, String peerId, long rev) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "INSERT OR REPLACE INTO cursors(library_id, peer_id, rev) VALUES (?,?,?)")) {
+            ps.setString(1, libraryId);
+            ps.setString(2, peerId);
+            ps.setLong(3, rev);
+            ps.executeUpdate();
+        }
     }
 
     // ---- the fetch queue ------------------------------------------------------------------------------
@@ -581,39 +585,59 @@ public final class LibraryStore implements AutoCloseable {
     /** Notes that the peer has the asset; adds it to the queue if new there. */
     public synchronized void addMissing(String libraryId, Entry entry, String source) throws IOException {
         tx(() -> {
-            List<String> sources = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement("SELECT sources FROM missing WHERE hash = ? AND library_id = ?")) {
-                ps.setString(1, entry.hash());
-                ps.setString(2, libraryId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        sources.addAll(JSON.readValue(rs.getString(1), new TypeReference<List<String>>() {}));
-                    }
-                }
-            }
-            LinkedHashSet<String> all = new LinkedHashSet<>(sources);
-            all.add(source);
-            if (sources.isEmpty()) {
-                try (PreparedStatement ps = db.prepareStatement(
-                        "INSERT OR REPLACE INTO missing(hash, library_id, entry, sources) VALUES (?,?,?,?)")) {
-                    ps.setString(1, entry.hash());
-                    ps.setString(2, libraryId);
-                    ps.setString(3, JSON.writeValueAsString(entry));
-                    ps.setString(4, JSON.writeValueAsString(List.copyOf(all)));
-                    ps.executeUpdate();
-                }
-            } else if (all.size() > sources.size()) {
-                // A new source is worth trying now, whatever the backoff the old ones earned.
-                try (PreparedStatement ps = db.prepareStatement(
-                        "UPDATE missing SET sources = ?, next_try = 0 WHERE hash = ? AND library_id = ?")) {
-                    ps.setString(1, JSON.writeValueAsString(List.copyOf(all)));
-                    ps.setString(2, entry.hash());
-                    ps.setString(3, libraryId);
-                    ps.executeUpdate();
-                }
-            }
+            queueRow(libraryId, entry, source);
             return null;
         });
+    }
+
+    /**
+     * One page of a member's changes applied: the assets it has and this node lacks are queued (as
+     * {@link #addMissing} does) and the cursor of that member moves to {@code rev}, in one commit instead of one per
+     * asset and another for the cursor.
+     */
+    public synchronized void addMissingAndSetCursor(String libraryId, List<Entry> entries, String peerId, long rev)
+            throws IOException {
+        tx(() -> {
+            for (Entry e : entries) {
+                queueRow(libraryId, e, peerId);
+            }
+            cursorRow(libraryId, peerId, rev);
+            return null;
+        });
+    }
+
+    private void queueRow(String libraryId, Entry entry, String source) throws SQLException, IOException {
+        List<String> sources = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT sources FROM missing WHERE hash = ? AND library_id = ?")) {
+            ps.setString(1, entry.hash());
+            ps.setString(2, libraryId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    sources.addAll(JSON.readValue(rs.getString(1), new TypeReference<List<String>>() {}));
+                }
+            }
+        }
+        LinkedHashSet<String> all = new LinkedHashSet<>(sources);
+        all.add(source);
+        if (sources.isEmpty()) {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "INSERT OR REPLACE INTO missing(hash, library_id, entry, sources) VALUES (?,?,?,?)")) {
+                ps.setString(1, entry.hash());
+                ps.setString(2, libraryId);
+                ps.setString(3, JSON.writeValueAsString(entry));
+                ps.setString(4, JSON.writeValueAsString(List.copyOf(all)));
+                ps.executeUpdate();
+            }
+        } else if (all.size() > sources.size()) {
+            // A new source is worth trying now, whatever the backoff the old ones earned.
+            try (PreparedStatement ps = db.prepareStatement(
+                    "UPDATE missing SET sources = ?, next_try = 0 WHERE hash = ? AND library_id = ?")) {
+                ps.setString(1, JSON.writeValueAsString(List.copyOf(all)));
+                ps.setString(2, entry.hash());
+                ps.setString(3, libraryId);
+                ps.executeUpdate();
+            }
+        }
     }
 
     /** The fetcher's query for the earliest due assets; served by the index {@code missing_by_next_try}. */

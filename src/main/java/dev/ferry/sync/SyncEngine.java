@@ -497,18 +497,23 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 continue;
             }
             long last = since;
+            // A page names each asset once, so queueing its missing assets after the loop (in the cursor's commit)
+            // gives the same queue as queueing each as it comes.
+            List<Entry> missing = new ArrayList<>();
             for (Entry e : reply.entries()) {
                 if (e.rev() <= since) {
                     continue; // not newer: ignore (deltas are idempotent)
                 }
-                applyRemote(libraryId, e, peer, true);
+                if (applyRemote(libraryId, e, peer, true)) {
+                    missing.add(e);
+                }
                 last = Math.max(last, e.rev());
             }
             more = reply.more();
             if (more && reply.entries().isEmpty()) {
                 throw new IOException("peer " + link.remoteId().shortForm() + " says more entries follow but sent none");
             }
-            libraries.setCursor(libraryId, peer, more ? last : Math.max(last, reply.revision()));
+            libraries.addMissingAndSetCursor(libraryId, missing, peer, more ? last : Math.max(last, reply.revision()));
         }
         fetcher.wake();
     }
@@ -553,10 +558,11 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     }
 
     /**
-     * Applies one entry received from {@code peer}. {@code timed}: the entry carries the time its state arose on the
+     * Applies one entry received from {@code peer}; returns true when its asset is one this node lacks and should fetch
+     * from the peer, which the caller queues. {@code timed}: the entry carries the time its state arose on the
      * peer; false for a tombstone from a CAR catch-up, which only says the asset is gone there, not since when.
      */
-    private void applyRemote(String libraryId, Entry received, String peer, boolean timed) throws IOException {
+    private boolean applyRemote(String libraryId, Entry received, String peer, boolean timed) throws IOException {
         // A peer's clock may run ahead: a change time from the future would win every later conflict.
         long skewLimit = clock.millis() + Duration.ofMinutes(5).toMillis();
         Entry e = received.changedAt() > skewLimit ? received.withChangedAt(skewLimit) : received;
@@ -569,7 +575,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 store.delete(e.hash()); // the store event turns our entry into a tombstone too
                 log.info("deleted {} (deleted by peer {})", e.hash(), PeerId.parse(peer).shortForm());
             }
-            return;
+            return false;
         }
         if (local.isPresent() && !local.get().deleted()) {
             Entry here = entryOf(local.get());
@@ -579,12 +585,10 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     && lib.get().filter().matches(assetOf(e))) {
                 store.updateMetadata(e); // a member changed the metadata of an asset of this library after our version
             }
-            return;
+            return false;
         }
-        if (mine.isPresent() && mine.get().deleted() && mine.get().changedAt() >= e.changedAt()) {
-            return; // we deleted it after that version: the delete wins, no resurrection
-        }
-        libraries.addMissing(libraryId, e, peer);
+        // false when we deleted it after that version: the delete wins, no resurrection
+        return mine.isEmpty() || !mine.get().deleted() || mine.get().changedAt() < e.changedAt();
     }
 
     /**

@@ -102,4 +102,32 @@ class FetchQueueTest {
             assertTrue(!plan.toString().contains("TEMP B-TREE"), "no sort of the whole queue: " + plan);
         }
     }
+
+    @Test
+    void aPageQueuesItsMissingAssetsAndMovesTheCursorTogether() throws Exception {
+        String other = "5f458fab407acc667b39db687d96f02d75414090e718e644c0dc4c1396a3b772";
+        try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
+            Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
+            Entry known = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
+            Entry fresh = new Entry(other, 20, "text/plain", null, List.of("t"), null, "y", 2, false, 2, 2);
+            store.addMissing(l.id(), known, "B");
+            store.retryLater(HASH, l.id(), 60_000, List.of("B")); // B failed: waits out a backoff
+
+            store.addMissingAndSetCursor(l.id(), List.of(known, fresh), "C", 42);
+
+            assertEquals(42, store.cursor(l.id(), "C"));
+            assertEquals(0, store.cursor(l.id(), "B"));
+            List<Missing> due = store.missingDue(2000, 10);
+            assertEquals(2, due.size(), "C is a new source for the first (due at once) and the only one of the second");
+            Missing first = due.stream().filter(m -> m.hash().equals(HASH)).findFirst().orElseThrow();
+            Missing second = due.stream().filter(m -> m.hash().equals(other)).findFirst().orElseThrow();
+            assertEquals(List.of("B", "C"), first.sources());
+            assertEquals(List.of("C"), second.sources());
+            assertEquals(fresh, second.entry());
+
+            store.addMissingAndSetCursor(l.id(), List.of(), "C", 43); // a page with nothing missing moves only the cursor
+            assertEquals(43, store.cursor(l.id(), "C"));
+            assertEquals(2, store.missing(l.id()).size());
+        }
+    }
 }
