@@ -24,6 +24,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -497,15 +498,17 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 continue;
             }
             long last = since;
-            // A page names each asset once, so queueing its missing assets after the loop (in the cursor's commit)
-            // gives the same queue as queueing each as it comes.
-            List<Entry> missing = new ArrayList<>();
+            // Queued after the loop, in the cursor's commit. A page names each asset once; should one name an asset
+            // again, its last entry decides, as if each had been queued (or its delete applied) as it came.
+            Map<String, Entry> missing = new LinkedHashMap<>();
             for (Entry e : reply.entries()) {
                 if (e.rev() <= since) {
                     continue; // not newer: ignore (deltas are idempotent)
                 }
                 if (applyRemote(libraryId, e, peer, true)) {
-                    missing.add(e);
+                    missing.put(e.hash(), e);
+                } else {
+                    missing.remove(e.hash());
                 }
                 last = Math.max(last, e.rev());
             }
@@ -513,7 +516,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             if (more && reply.entries().isEmpty()) {
                 throw new IOException("peer " + link.remoteId().shortForm() + " says more entries follow but sent none");
             }
-            libraries.addMissingAndSetCursor(libraryId, missing, peer, more ? last : Math.max(last, reply.revision()));
+            libraries.addMissingAndSetCursor(libraryId, List.copyOf(missing.values()), peer, more ? last : Math.max(last, reply.revision()));
         }
         fetcher.wake();
     }
