@@ -426,15 +426,17 @@ public final class LibraryStore implements AutoCloseable {
     // ---- the index ------------------------------------------------------------------------------------
 
     public synchronized Optional<Entry> entry(String libraryId, String hash) throws IOException {
-        return read(() -> {
-            try (PreparedStatement ps = db.prepareStatement("SELECT state FROM entries WHERE library_id = ? AND hash = ?")) {
-                ps.setString(1, libraryId);
-                ps.setString(2, hash);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(JSON.readValue(rs.getString(1), Entry.class)) : Optional.<Entry>empty();
-                }
+        return read(() -> entryRow(libraryId, hash));
+    }
+
+    private Optional<Entry> entryRow(String libraryId, String hash) throws SQLException, IOException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT state FROM entries WHERE library_id = ? AND hash = ?")) {
+            ps.setString(1, libraryId);
+            ps.setString(2, hash);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(JSON.readValue(rs.getString(1), Entry.class)) : Optional.empty();
             }
-        });
+        }
     }
 
     /**
@@ -593,13 +595,19 @@ public final class LibraryStore implements AutoCloseable {
     /**
      * One page of a member's changes applied: the assets it has and this node lacks are queued (as
      * {@link #addMissing} does) and the cursor of that member moves to {@code rev}, in one commit instead of one per
-     * asset and another for the cursor.
+     * asset and another for the cursor. The caller decided what this node lacks while it applied the page; an asset
+     * this library has deleted since, at or after the entry's change, is not queued (the delete wins, as it does when
+     * the page is applied). One fetched meanwhile is queued and then found present by the fetcher.
      */
     public synchronized void addMissingAndSetCursor(String libraryId, List<Entry> entries, String peerId, long rev)
             throws IOException {
         tx(() -> {
             for (Entry e : entries) {
-                queueRow(libraryId, e, peerId);
+                Optional<Entry> mine = entryRow(libraryId, e.hash());
+                boolean deletedSince = mine.isPresent() && mine.get().deleted() && mine.get().changedAt() >= e.changedAt();
+                if (!deletedSince) {
+                    queueRow(libraryId, e, peerId);
+                }
             }
             cursorRow(libraryId, peerId, rev);
             return null;

@@ -505,8 +505,9 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 if (e.rev() <= since) {
                     continue; // not newer: ignore (deltas are idempotent)
                 }
-                if (applyRemote(libraryId, e, peer, true)) {
-                    missing.put(e.hash(), e);
+                Entry lacking = applyRemote(libraryId, e, peer, true);
+                if (lacking != null) {
+                    missing.put(e.hash(), lacking);
                 } else {
                     missing.remove(e.hash());
                 }
@@ -561,11 +562,12 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     }
 
     /**
-     * Applies one entry received from {@code peer}; returns true when its asset is one this node lacks and should fetch
-     * from the peer, which the caller queues. {@code timed}: the entry carries the time its state arose on the
+     * Applies one entry received from {@code peer}; returns the entry (its change time kept from running ahead of this
+     * clock) when its asset is one this node lacks and should fetch from the peer, which the caller queues, else null.
+     * {@code timed}: the entry carries the time its state arose on the
      * peer; false for a tombstone from a CAR catch-up, which only says the asset is gone there, not since when.
      */
-    private boolean applyRemote(String libraryId, Entry received, String peer, boolean timed) throws IOException {
+    private Entry applyRemote(String libraryId, Entry received, String peer, boolean timed) throws IOException {
         // A peer's clock may run ahead: a change time from the future would win every later conflict.
         long skewLimit = clock.millis() + Duration.ofMinutes(5).toMillis();
         Entry e = received.changedAt() > skewLimit ? received.withChangedAt(skewLimit) : received;
@@ -578,7 +580,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                 store.delete(e.hash()); // the store event turns our entry into a tombstone too
                 log.info("deleted {} (deleted by peer {})", e.hash(), PeerId.parse(peer).shortForm());
             }
-            return false;
+            return null;
         }
         if (local.isPresent() && !local.get().deleted()) {
             Entry here = entryOf(local.get());
@@ -588,10 +590,12 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
                     && lib.get().filter().matches(assetOf(e))) {
                 store.updateMetadata(e); // a member changed the metadata of an asset of this library after our version
             }
-            return false;
+            return null;
         }
-        // false when we deleted it after that version: the delete wins, no resurrection
-        return mine.isEmpty() || !mine.get().deleted() || mine.get().changedAt() < e.changedAt();
+        if (mine.isPresent() && mine.get().deleted() && mine.get().changedAt() >= e.changedAt()) {
+            return null; // we deleted it after that version: the delete wins, no resurrection
+        }
+        return e;
     }
 
     /**

@@ -1,10 +1,12 @@
 package dev.ferry.library;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.db.Sqlite;
 import dev.ferry.store.AssetFilter;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -128,6 +130,50 @@ class FetchQueueTest {
             store.addMissingAndSetCursor(l.id(), List.of(), "C", 43); // a page with nothing missing moves only the cursor
             assertEquals(43, store.cursor(l.id(), "C"));
             assertEquals(2, store.missing(l.id()).size());
+        }
+    }
+
+    @Test
+    void aPageThatFailsPartwayQueuesNothingAndLeavesTheCursor() throws Exception {
+        String other = "5f458fab407acc667b39db687d96f02d75414090e718e644c0dc4c1396a3b772";
+        Path file = dir.resolve("libraries.db");
+        try (LibraryStore store = new LibraryStore(file)) {
+            Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
+            Entry known = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
+            Entry fresh = new Entry(other, 20, "text/plain", null, List.of(), null, "y", 2, false, 2, 2);
+            store.addMissing(l.id(), known, "B");
+            store.setCursor(l.id(), "C", 5);
+            try (Connection raw = Sqlite.connect(file, false)) { // a damaged row: reading its sources fails
+                raw.setAutoCommit(true);
+                Sqlite.execute(raw, "UPDATE missing SET sources = 'not json' WHERE hash = ?", HASH);
+            }
+
+            assertThrows(IOException.class, () -> store.addMissingAndSetCursor(l.id(), List.of(fresh, known), "C", 42));
+
+            assertEquals(5, store.cursor(l.id(), "C"), "the cursor stays where it was");
+        }
+        try (Connection raw = Sqlite.connect(file, true)) {
+            assertEquals(0, Sqlite.queryLong(raw, "SELECT count(*) FROM missing WHERE hash = ?", other),
+                    "the asset queued before the failure was rolled back with it");
+        }
+    }
+
+    @Test
+    void anAssetThisLibraryDeletedAfterTheEntrysChangeIsNotQueued() throws Exception {
+        try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
+            Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
+            store.put(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 5, 0));
+            store.put(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 10, 0));
+
+            Entry older = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 8, 3);
+            store.addMissingAndSetCursor(l.id(), List.of(older), "C", 3);
+            assertTrue(store.missing(l.id()).isEmpty(), "deleted here at 10, after the member's version of 8");
+            assertEquals(3, store.cursor(l.id(), "C"));
+
+            Entry newer = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 12, 4);
+            store.addMissingAndSetCursor(l.id(), List.of(newer), "C", 4);
+            assertEquals(List.of(newer), store.missing(l.id()).stream().map(Missing::entry).toList(),
+                    "a version after our delete is wanted again");
         }
     }
 }
