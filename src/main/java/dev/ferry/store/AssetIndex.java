@@ -1,9 +1,9 @@
 package dev.ferry.store;
 
-import dev.ferry.db.Sqlite;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.db.Sqlite;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,8 +78,11 @@ final class AssetIndex implements AutoCloseable {
         }
     }
 
-    /** Writes the asset's new state and logs the event, atomically; returns the event with its id. */
-    synchronized StoreEvent record(StoreEvent.Type type, Asset state, long now) throws SQLException {
+    /**
+     * Writes the asset's new state and logs the event, atomically; returns the event with its id. {@code before} is
+     * the row as the caller read it under its commit lock (empty: no row yet), which the totals need.
+     */
+    synchronized StoreEvent record(StoreEvent.Type type, Optional<Asset> before, Asset state, long now) throws SQLException {
         try {
             long id;
             try (PreparedStatement ps = db.prepareStatement(
@@ -100,7 +103,7 @@ final class AssetIndex implements AutoCloseable {
                 ps.setLong(2, id);
                 ps.executeUpdate();
             }
-            Counts after = totals == null ? null : totals.after(previous(stored.hash()), stored);
+            Counts after = totals == null ? null : totals.after(before.orElse(null), stored);
             upsertRow(stored);
             db.commit();
             totals = after;
@@ -109,19 +112,6 @@ final class AssetIndex implements AutoCloseable {
             totals = null; // recounted when next needed: a failed commit may still have written
             db.rollback();
             throw e;
-        }
-    }
-
-    /** What the totals need of a row: its size and whether it is a tombstone. */
-    private record RowState(long size, boolean deleted) {}
-
-    /** The row's state before a change, or null when there is no row. */
-    private RowState previous(String hash) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("SELECT size, deleted_at IS NOT NULL FROM assets WHERE hash = ?")) {
-            ps.setString(1, hash);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new RowState(rs.getLong(1), rs.getBoolean(2)) : null;
-            }
         }
     }
 
@@ -246,7 +236,7 @@ final class AssetIndex implements AutoCloseable {
 
     record Counts(long assets, long bytes, long tombstones) {
         /** These totals once {@code before} (null: no row yet) has become {@code now}. */
-        private Counts after(RowState before, Asset now) {
+        private Counts after(Asset before, Asset now) {
             long assets = this.assets;
             long bytes = this.bytes;
             long tombstones = this.tombstones;

@@ -90,14 +90,14 @@ public final class AssetStore implements AutoCloseable {
                 String mime = meta.mimeType() != null ? meta.mimeType() : meta.defaultMimeType();
                 Asset fresh = new Asset(hash, writer.size(), mime, meta.application(), dedupe(meta.tags()),
                         meta.user(), meta.fileName(), created, now, now, 0, null);
-                return new Committed(recordAndPublish(type, fresh, now), true, true);
+                return new Committed(recordAndPublish(type, existing, fresh, now), true, true);
             }
             Asset old = existing.get();
             Asset merged = merge(old, meta, now);
             if (sameMetadata(old, merged)) {
                 return new Committed(old, false, false);
             }
-            return new Committed(recordAndPublish(StoreEvent.Type.UPDATE, merged, now), true, false);
+            return new Committed(recordAndPublish(StoreEvent.Type.UPDATE, existing, merged, now), true, false);
         } catch (SQLException e) {
             throw new IOException("store index write failed for " + hash + ": " + e.getMessage(), e);
         } finally {
@@ -121,7 +121,7 @@ public final class AssetStore implements AutoCloseable {
             if (sameMetadata(existing.get(), merged)) {
                 return existing;
             }
-            return Optional.of(recordAndPublish(StoreEvent.Type.UPDATE, merged, now));
+            return Optional.of(recordAndPublish(StoreEvent.Type.UPDATE, existing, merged, now));
         } catch (SQLException e) {
             throw new IOException("store index write failed for " + hash + ": " + e.getMessage(), e);
         } finally {
@@ -169,7 +169,7 @@ public final class AssetStore implements AutoCloseable {
             long now = clock.millis();
             Asset tomb = new Asset(a.hash(), a.size(), a.mimeType(), a.application(), a.tags(), a.user(), a.fileName(),
                     a.createdAt(), a.ingestedAt(), now, a.seq(), now);
-            Asset recorded = recordAndPublish(StoreEvent.Type.DELETE, tomb, now);
+            Asset recorded = recordAndPublish(StoreEvent.Type.DELETE, existing, tomb, now);
             blobs.delete(hash);
             return Optional.of(recorded);
         } catch (SQLException e) {
@@ -179,8 +179,9 @@ public final class AssetStore implements AutoCloseable {
         }
     }
 
-    private Asset recordAndPublish(StoreEvent.Type type, Asset state, long now) throws SQLException {
-        StoreEvent event = index.record(type, state, now);
+    /** {@code before}: the row as read under {@link #commitLock}, the lock every write of the index holds. */
+    private Asset recordAndPublish(StoreEvent.Type type, Optional<Asset> before, Asset state, long now) throws SQLException {
+        StoreEvent event = index.record(type, before, state, now);
         events.publish(event);
         return event.asset();
     }
