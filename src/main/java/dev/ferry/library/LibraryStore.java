@@ -584,20 +584,12 @@ public final class LibraryStore implements AutoCloseable {
 
     // ---- the fetch queue ------------------------------------------------------------------------------
 
-    /** Notes that the peer has the asset; adds it to the queue if new there. */
-    public synchronized void addMissing(String libraryId, Entry entry, String source) throws IOException {
-        tx(() -> {
-            queueRow(libraryId, entry, source);
-            return null;
-        });
-    }
-
     /**
-     * One page of a member's changes applied: the assets it has and this node lacks are queued (as
-     * {@link #addMissing} does) and the cursor of that member moves to {@code rev}, in one commit instead of one per
-     * asset and another for the cursor. The caller decided what this node lacks while it applied the page; an asset
-     * this library has deleted since, at or after the entry's change, is not queued (the delete wins, as it does when
-     * the page is applied). One fetched meanwhile is queued and then found present by the fetcher.
+     * One page of a member's changes applied, in one commit: the assets the member has and this node lacks are
+     * queued, or get the member as one more source (and are due at once) if queued already, and the member's cursor
+     * moves to {@code rev}. An asset this library deleted at or after the entry's change is not queued: the delete
+     * wins, no resurrection. The rule is checked here, inside the commit, so that a delete made while the caller
+     * applied the page counts too. One fetched meanwhile is queued and then found present by the fetcher.
      */
     public synchronized void addMissingAndSetCursor(String libraryId, List<Entry> entries, String peerId, long rev)
             throws IOException {

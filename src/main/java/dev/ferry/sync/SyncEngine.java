@@ -517,7 +517,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             if (more && reply.entries().isEmpty()) {
                 throw new IOException("peer " + link.remoteId().shortForm() + " says more entries follow but sent none");
             }
-            libraries.addMissingAndSetCursor(libraryId, List.copyOf(missing.values()), peer, more ? last : Math.max(last, reply.revision()));
+            long cursor = more ? last : Math.max(last, reply.revision());
+            libraries.addMissingAndSetCursor(libraryId, List.copyOf(missing.values()), peer, cursor);
         }
         fetcher.wake();
     }
@@ -563,7 +564,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
 
     /**
      * Applies one entry received from {@code peer}; returns the entry (its change time kept from running ahead of this
-     * clock) when its asset is one this node lacks and should fetch from the peer, which the caller queues, else null.
+     * clock) when its asset is one this node lacks, for the caller to queue
+     * ({@link LibraryStore#addMissingAndSetCursor}), else null.
      * {@code timed}: the entry carries the time its state arose on the
      * peer; false for a tombstone from a CAR catch-up, which only says the asset is gone there, not since when.
      */
@@ -592,10 +594,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             }
             return null;
         }
-        if (mine.isPresent() && mine.get().deleted() && mine.get().changedAt() >= e.changedAt()) {
-            return null; // we deleted it after that version: the delete wins, no resurrection
-        }
-        return e;
+        return e; // unless we deleted it after that version, which the queue checks as it commits
     }
 
     /**

@@ -31,9 +31,9 @@ class FetchQueueTest {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
             Entry e = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
-            store.addMissing(l.id(), e, "B");
+            store.addMissingAndSetCursor(l.id(), List.of(e), "B", 0);
             Missing attempt = store.missingDue(2000, 10).get(0); // the fetcher starts an attempt from B
-            store.addMissing(l.id(), e, "A"); // meanwhile a pull from A announces the same asset
+            store.addMissingAndSetCursor(l.id(), List.of(e), "A", 0); // meanwhile a pull from A announces the same asset
             store.retryLater(HASH, l.id(), 2000 + 60_000, attempt.sources()); // B failed
 
             Missing now = store.missing(l.id()).get(0);
@@ -52,12 +52,12 @@ class FetchQueueTest {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
             Entry e = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
-            store.addMissing(l.id(), e, "B");
+            store.addMissingAndSetCursor(l.id(), List.of(e), "B", 0);
             store.retryLater(HASH, l.id(), 60_000, List.of("B"));
             assertTrue(store.missingDue(2000, 10).isEmpty());
-            store.addMissing(l.id(), e, "B"); // the same source again changes nothing
+            store.addMissingAndSetCursor(l.id(), List.of(e), "B", 0); // the same source again changes nothing
             assertTrue(store.missingDue(2000, 10).isEmpty());
-            store.addMissing(l.id(), e, "C");
+            store.addMissingAndSetCursor(l.id(), List.of(e), "C", 0);
             assertEquals(1, store.missingDue(2000, 10).size());
         }
     }
@@ -77,7 +77,8 @@ class FetchQueueTest {
                 rnd.nextBytes(b);
                 String hash = HexFormat.of().formatHex(b);
                 long due = 1 + rnd.nextInt(100_000);
-                store.addMissing(l.id(), new Entry(hash, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1), "B");
+                Entry e = new Entry(hash, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
+                store.addMissingAndSetCursor(l.id(), List.of(e), "B", 0);
                 store.retryLater(hash, l.id(), due, List.of("B"));
                 queued.add(new Queued(hash, due));
             }
@@ -112,7 +113,7 @@ class FetchQueueTest {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
             Entry known = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
             Entry fresh = new Entry(other, 20, "text/plain", null, List.of("t"), null, "y", 2, false, 2, 2);
-            store.addMissing(l.id(), known, "B");
+            store.addMissingAndSetCursor(l.id(), List.of(known), "B", 0);
             store.retryLater(HASH, l.id(), 60_000, List.of("B")); // B failed: waits out a backoff
 
             store.addMissingAndSetCursor(l.id(), List.of(known, fresh), "C", 42);
@@ -141,7 +142,7 @@ class FetchQueueTest {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
             Entry known = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
             Entry fresh = new Entry(other, 20, "text/plain", null, List.of(), null, "y", 2, false, 2, 2);
-            store.addMissing(l.id(), known, "B");
+            store.addMissingAndSetCursor(l.id(), List.of(known), "B", 0);
             store.setCursor(l.id(), "C", 5);
             try (Connection raw = Sqlite.connect(file, false)) { // a damaged row: reading its sources fails
                 raw.setAutoCommit(true);
