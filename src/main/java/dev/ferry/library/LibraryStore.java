@@ -442,43 +442,58 @@ public final class LibraryStore implements AutoCloseable {
     /**
      * Records the asset's state in the library. If it differs from what the index holds, the entry gets the
      * library's next revision (returned); if it is the same, nothing changes and empty is returned. A deleted
-     * entry for an asset the index never held is not recorded.
+     * state is recorded only over a live entry: the index never gains a tombstone for an asset it did not hold,
+     * and a tombstone is not rewritten.
      */
     public synchronized Optional<Entry> put(String libraryId, Entry state) throws IOException {
+        List<Entry> changed = putAll(libraryId, List.of(state));
+        return changed.isEmpty() ? Optional.empty() : Optional.of(changed.get(0));
+    }
+
+    /**
+     * Records several states, in order, as {@link #put} records each, in one transaction: a batch of store changes
+     * costs one commit and one revision update instead of one per asset. Returns the entries that changed, each with
+     * its new revision, in revision order.
+     */
+    public synchronized List<Entry> putAll(String libraryId, List<Entry> states) throws IOException {
         return tx(() -> {
-            Optional<Entry> old = entry(libraryId, state.hash());
-            if (old.isPresent() && old.get().sameState(state)) {
-                return Optional.<Entry>empty();
-            }
-            if (old.isEmpty() && state.deleted()) {
-                return Optional.<Entry>empty();
-            }
             Library lib = get(libraryId).orElseThrow(() -> new IOException("no library " + libraryId));
-            long rev = lib.revision() + 1;
+            long rev = lib.revision();
             byte[] digest = lib.digest().clone();
-            if (old.isPresent() && !old.get().deleted()) {
-                xor(digest, stateHash(old.get()));
+            List<Entry> changed = new ArrayList<>();
+            for (Entry state : states) {
+                Optional<Entry> old = entryRow(libraryId, state.hash());
+                boolean live = old.isPresent() && !old.get().deleted();
+                if (old.isPresent() && old.get().sameState(state) || state.deleted() && !live) {
+                    continue;
+                }
+                if (live) {
+                    xor(digest, stateHash(old.get()));
+                }
+                if (!state.deleted()) {
+                    xor(digest, stateHash(state));
+                }
+                Entry stored = state.withRev(++rev);
+                try (PreparedStatement ps = db.prepareStatement(
+                        "INSERT OR REPLACE INTO entries(library_id, hash, rev, deleted, state) VALUES (?,?,?,?,?)")) {
+                    ps.setString(1, libraryId);
+                    ps.setString(2, state.hash());
+                    ps.setLong(3, rev);
+                    ps.setInt(4, state.deleted() ? 1 : 0);
+                    ps.setString(5, JSON.writeValueAsString(stored));
+                    ps.executeUpdate();
+                }
+                changed.add(stored);
             }
-            if (!state.deleted()) {
-                xor(digest, stateHash(state));
+            if (!changed.isEmpty()) {
+                try (PreparedStatement ps = db.prepareStatement("UPDATE libraries SET revision = ?, digest = ? WHERE id = ?")) {
+                    ps.setLong(1, rev);
+                    ps.setBytes(2, digest);
+                    ps.setString(3, libraryId);
+                    ps.executeUpdate();
+                }
             }
-            Entry stored = state.withRev(rev);
-            try (PreparedStatement ps = db.prepareStatement(
-                    "INSERT OR REPLACE INTO entries(library_id, hash, rev, deleted, state) VALUES (?,?,?,?,?)")) {
-                ps.setString(1, libraryId);
-                ps.setString(2, state.hash());
-                ps.setLong(3, rev);
-                ps.setInt(4, state.deleted() ? 1 : 0);
-                ps.setString(5, JSON.writeValueAsString(stored));
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = db.prepareStatement("UPDATE libraries SET revision = ?, digest = ? WHERE id = ?")) {
-                ps.setLong(1, rev);
-                ps.setBytes(2, digest);
-                ps.setString(3, libraryId);
-                ps.executeUpdate();
-            }
-            return Optional.of(stored);
+            return changed;
         });
     }
 

@@ -15,7 +15,6 @@ import dev.ferry.protocol.LibraryState;
 import dev.ferry.store.Asset;
 import dev.ferry.store.AssetFilter;
 import dev.ferry.store.AssetStore;
-import dev.ferry.store.StoreEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -79,6 +78,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         return t;
     });
     private final Fetcher fetcher;
+    /** Store changes not indexed yet, in the order the store made them; see {@link #indexPendingChanges}. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Asset> pendingChanges = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final dev.ferry.peer.PullRunner pullRunner;
     private final CarTransfer cars;
     private final Introductions introductions;
@@ -117,7 +118,10 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
 
     /** Wires into the store and the peer manager and starts the workers. */
     public void start() throws IOException {
-        storeSubscription = store.subscribe(e -> outbound.execute(() -> onStoreEvent(e)));
+        storeSubscription = store.subscribe(e -> {
+            pendingChanges.add(e.asset());
+            outbound.execute(this::indexPendingChanges);
+        });
         peers.setLibraryStates(this::statesFor);
         peers.onLinkOpen(this::onLinkOpen);
         for (Library l : libraries.all()) {
@@ -307,15 +311,30 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
 
     // ---- outbound: store changes become entries --------------------------------------------------------
 
-    private void onStoreEvent(StoreEvent e) {
+    /**
+     * Indexes the store changes that queued up meanwhile as one batch: one commit per library and one notice per member
+     * for all of them, where one each per asset made a burst of ingests cost a commit, a notice and the member's pull
+     * per asset. Waits for nothing: a lone change is a batch of one, indexed at once.
+     */
+    private void indexPendingChanges() {
+        List<Asset> batch = new ArrayList<>();
+        for (Asset a; batch.size() < PAGE && (a = pendingChanges.poll()) != null; ) {
+            batch.add(a);
+        }
+        if (batch.isEmpty()) {
+            return; // an earlier run took these changes with its own
+        }
         try {
             for (Library l : libraries.all()) {
                 if (Library.ASSETS.equals(l.kind())) {
-                    apply(l, e.asset());
+                    apply(l, batch);
                 }
             }
         } catch (IOException ex) {
-            log.warn("could not index store change {}: {}", e.id(), ex.getMessage());
+            log.warn("could not index {} store changes: {}", batch.size(), ex.getMessage());
+        }
+        if (!pendingChanges.isEmpty()) {
+            outbound.execute(this::indexPendingChanges); // more than a batch queued; later tasks keep their order
         }
     }
 
@@ -328,9 +347,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             long offset = 0;
             while (true) {
                 AssetStore.Page page = store.list(l.filter(), PAGE, offset);
-                for (Asset a : page.items()) {
-                    apply(l, a);
-                }
+                apply(l, page.items());
                 if (page.items().size() < PAGE) {
                     break;
                 }
@@ -339,14 +356,16 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             long after = 0;
             while (true) {
                 List<Entry> entries = libraries.changesSince(l.id(), after, PAGE);
+                List<Asset> deleted = new ArrayList<>();
                 for (Entry e : entries) {
                     if (!e.deleted()) {
                         Optional<Asset> a = store.get(e.hash());
                         if (a.isPresent() && a.get().deleted()) {
-                            apply(l, a.get());
+                            deleted.add(a.get());
                         }
                     }
                 }
+                apply(l, deleted);
                 if (entries.size() < PAGE) {
                     break;
                 }
@@ -357,16 +376,31 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
     }
 
-    private void apply(Library l, Asset a) throws IOException {
-        Optional<Entry> current = libraries.entry(l.id(), a.hash());
-        boolean inLibrary = current.isPresent() && !current.get().deleted();
-        if (a.deleted() ? !inLibrary : !l.filter().matches(a)) {
+    /**
+     * Records the assets' states in the library, in order and in one commit: a live asset if it matches the filter, a
+     * deleted one if the library holds it (see {@link LibraryStore#putAll}); then tells the members the new revision.
+     */
+    private void apply(Library l, List<Asset> assets) throws IOException {
+        List<Entry> states = new ArrayList<>();
+        for (Asset a : assets) {
+            if (a.deleted() || l.filter().matches(a)) {
+                states.add(entryOf(a));
+            }
+        }
+        if (states.isEmpty()) {
             return;
         }
-        Optional<Entry> changed = libraries.put(l.id(), entryOf(a));
-        if (changed.isPresent()) {
-            notifyMembers(l.id(), changed.get().rev(), fetcher.takeSource(a.hash()));
+        List<Entry> changed = libraries.putAll(l.id(), states);
+        if (changed.isEmpty()) {
+            return;
         }
+        // A member that sent every one of these assets has them already and needs no notice.
+        java.util.Set<String> sources = new java.util.HashSet<>();
+        for (Entry e : changed) {
+            sources.add(fetcher.takeSource(e.hash()));
+        }
+        String except = sources.size() == 1 ? sources.iterator().next() : null;
+        notifyMembers(l.id(), changed.get(changed.size() - 1).rev(), except);
     }
 
     private static Asset assetOf(Entry e) {
@@ -601,7 +635,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
      * Whether a live asset of the store is in the library: its entry is live, or the store took the asset after
      * what the index holds (no entry, or a tombstone older than the asset's arrival) and it matches the library's
      * filter. The second is the moment between the store taking an asset (just fetched, or ingested) and
-     * {@link #onStoreEvent} indexing it; a peer's delete arriving then must still apply, or it would be lost for good
+     * {@link #indexPendingChanges} indexing it; a peer's delete arriving then must still apply, or it would be lost for good
      * (this side's cursor has moved past it, and the entry indexed next would be live). Only for {@code timed}
      * entries: an untimed tombstone could be older than the local copy, which must then stay.
      */
