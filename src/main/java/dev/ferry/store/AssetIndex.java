@@ -38,6 +38,12 @@ final class AssetIndex implements AutoCloseable {
      * at 6,000 assets), and clients poll {@code GET /list}. Null until first needed.
      */
     private Counts totals;
+    /**
+     * The id the next event gets: one above the highest ever given. Kept here so that an event is written with its
+     * asset's state (which names the event's id) in one INSERT instead of an INSERT and an UPDATE; this connection is
+     * the index's only writer (the daemon holds the data directory's {@code store.lock}).
+     */
+    private long nextEventId;
 
     AssetIndex(Path file) throws SQLException {
         db = Sqlite.connect(file, false);
@@ -52,6 +58,17 @@ final class AssetIndex implements AutoCloseable {
         }
         db.setAutoCommit(false);
         db.commit();
+        nextEventId = readNextEventId();
+    }
+
+    private long readNextEventId() throws SQLException {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(
+                // AUTOINCREMENT's own record too: ids are never reused, even after the newest rows are gone.
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),"
+                + " coalesce((SELECT max(id) FROM events), 0))")) {
+            rs.next();
+            return rs.getLong(1) + 1;
+        }
     }
 
     private static List<String> schema() {
@@ -84,33 +101,28 @@ final class AssetIndex implements AutoCloseable {
      */
     synchronized StoreEvent record(StoreEvent.Type type, Optional<Asset> before, Asset state, long now) throws SQLException {
         try {
-            long id;
-            try (PreparedStatement ps = db.prepareStatement(
-                    "INSERT INTO events(type, hash, at, asset) VALUES (?, ?, ?, '') RETURNING id")) {
-                ps.setString(1, type.wireName());
-                ps.setString(2, state.hash());
-                ps.setLong(3, now);
-                try (ResultSet keys = ps.executeQuery()) {
-                    keys.next();
-                    id = keys.getLong(1);
-                }
-            }
+            long id = nextEventId;
             Asset stored = new Asset(state.hash(), state.size(), state.mimeType(), state.application(), state.tags(),
                     state.user(), state.fileName(), state.createdAt(), state.ingestedAt(), state.updatedAt(), id,
                     state.deletedAt());
-            try (PreparedStatement ps = db.prepareStatement("UPDATE events SET asset = ? WHERE id = ?")) {
-                ps.setString(1, toJson(stored));
-                ps.setLong(2, id);
+            try (PreparedStatement ps = db.prepareStatement("INSERT INTO events(id, type, hash, at, asset) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setLong(1, id);
+                ps.setString(2, type.wireName());
+                ps.setString(3, state.hash());
+                ps.setLong(4, now);
+                ps.setString(5, toJson(stored));
                 ps.executeUpdate();
             }
             Counts after = totals == null ? null : totals.after(before.orElse(null), stored);
             upsertRow(stored);
             db.commit();
+            nextEventId = id + 1;
             totals = after;
             return new StoreEvent(id, type, now, stored);
         } catch (SQLException | RuntimeException e) {
             totals = null; // recounted when next needed: a failed commit may still have written
             db.rollback();
+            nextEventId = readNextEventId();
             throw e;
         }
     }
@@ -205,11 +217,8 @@ final class AssetIndex implements AutoCloseable {
         return out;
     }
 
-    synchronized long latestSeq() throws SQLException {
-        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM events")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    synchronized long latestSeq() {
+        return nextEventId - 1;
     }
 
     synchronized Counts counts() throws SQLException {

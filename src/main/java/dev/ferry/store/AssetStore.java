@@ -229,12 +229,8 @@ public final class AssetStore implements AutoCloseable {
         }
     }
 
-    public long latestSeq() throws IOException {
-        try {
-            return index.latestSeq();
-        } catch (SQLException e) {
-            throw new IOException("store index read failed: " + e.getMessage(), e);
-        }
+    public long latestSeq() {
+        return index.latestSeq();
     }
 
     public record Stats(long assets, long bytes, long tombstones, long latestSeq) {}
