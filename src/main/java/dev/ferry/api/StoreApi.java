@@ -3,6 +3,7 @@ package dev.ferry.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.Version;
+import dev.ferry.io.DirectReader;
 import dev.ferry.store.Asset;
 import dev.ferry.store.AssetFilter;
 import dev.ferry.store.AssetStore;
@@ -14,10 +15,7 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -199,9 +197,17 @@ public final class StoreApi {
         if (ctx.method() == io.javalin.http.HandlerType.HEAD) {
             return;
         }
-        try (FileChannel ch = FileChannel.open(store.blobPath(a.hash()), StandardOpenOption.READ)) {
+        try (InputStream in = DirectReader.open(store.blobPath(a.hash()), first)) {
             OutputStream out = res.getOutputStream();
-            ch.transferTo(first, length, Channels.newChannel(out));
+            byte[] piece = new byte[64 * 1024];
+            for (long left = length; left > 0; ) {
+                int n = in.read(piece, 0, (int) Math.min(piece.length, left));
+                if (n < 0) {
+                    throw new IOException("blob of " + a.hash() + " ended " + left + " bytes early");
+                }
+                out.write(piece, 0, n);
+                left -= n;
+            }
             out.flush();
         } catch (NoSuchFileException e) {
             throw new ApiException(410, "asset " + a.hash() + " was deleted while being read");

@@ -8,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * Writes one contiguous range of a file, starting at a given offset, past the page cache ({@code O_DIRECT})
@@ -26,17 +25,11 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * Not thread-safe: one writer per range; several writers may work on disjoint ranges of one file at once.
  */
 public final class RangeWriter implements Closeable {
-    static final int STAGE = 1 << 20;
+    static final int STAGE = AlignedBuffers.SIZE;
     /** Shorter ranges are not worth a second open file and an aligned buffer. */
     public static final long MIN_DIRECT = 256 << 10;
-    private static final int POOL_MAX = 16;
-    private static final ConcurrentLinkedDeque<ByteBuffer> POOL = new ConcurrentLinkedDeque<>();
-    /**
-     * Offsets, lengths and the buffer's address are aligned to this. 4 KiB is the block size of ext4, XFS and
-     * btrfs as Linux formats them, and a multiple of every disk's sector size; a filesystem with larger blocks
-     * refuses the first direct write, and the writer then goes on the ordinary way.
-     */
-    static final int ALIGN = 4096;
+    /** Offsets, lengths and the buffer's address are aligned to this (see {@link AlignedBuffers#ALIGN}). */
+    static final int ALIGN = AlignedBuffers.ALIGN;
 
     private final FileChannel buffered;
     private FileChannel direct;
@@ -218,15 +211,11 @@ public final class RangeWriter implements Closeable {
         }
     }
 
-    private ByteBuffer borrow() {
-        ByteBuffer b = POOL.pollFirst();
-        return b != null ? b : ByteBuffer.allocateDirect(STAGE + ALIGN).alignedSlice(ALIGN).slice(0, STAGE);
+    private static ByteBuffer borrow() {
+        return AlignedBuffers.borrow();
     }
 
     private static void giveBack(ByteBuffer b) {
-        b.clear();
-        if (POOL.size() < POOL_MAX) {
-            POOL.addFirst(b);
-        }
+        AlignedBuffers.giveBack(b);
     }
 }

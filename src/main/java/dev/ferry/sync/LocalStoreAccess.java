@@ -1,5 +1,6 @@
 package dev.ferry.sync;
 
+import dev.ferry.io.DirectReader;
 import dev.ferry.library.Entry;
 import dev.ferry.store.Asset;
 import dev.ferry.store.AssetFilter;
@@ -9,7 +10,6 @@ import dev.ferry.store.BlobWriter;
 import dev.ferry.store.StoreEvent;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -43,7 +43,8 @@ public final class LocalStoreAccess implements StoreAccess {
 
     @Override
     public InputStream open(String hash) throws IOException {
-        return Files.newInputStream(store.blobPath(hash));
+        // Large blobs were written past the page cache, so they are read past it too (small ones the ordinary way).
+        return DirectReader.open(store.blobPath(hash));
     }
 
     @Override

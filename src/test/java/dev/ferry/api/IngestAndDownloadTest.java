@@ -167,6 +167,22 @@ class IngestAndDownloadTest {
     }
 
     @Test
+    void largeAssetsAndTheirRangesComeBackExactly() {
+        // Large enough to be written and read past the page cache, with a length and offsets off the 4 KiB blocks.
+        int size = (3 << 20) + 1234;
+        byte[] data = Bytes.random(6, size);
+        String hash = node.http.ingest(data, "big.bin", "mime_type", "application/octet-stream").data().path("hash").asText();
+        String path = "/assets/" + hash + "/content";
+
+        assertArrayEquals(data, node.http.getBytes(path).body());
+        HttpResponse<byte[]> mid = node.http.getBytes(path, "Range", "bytes=4097-2100000");
+        assertEquals(206, mid.statusCode());
+        assertArrayEquals(Arrays.copyOfRange(data, 4097, 2_100_001), mid.body());
+        HttpResponse<byte[]> tail = node.http.getBytes(path, "Range", "bytes=-300001");
+        assertArrayEquals(Arrays.copyOfRange(data, size - 300_001, size), tail.body());
+    }
+
+    @Test
     void deleteLeavesATombstoneAndRemovesTheBytes() {
         byte[] data = Bytes.random(6, 5000);
         String hash = node.http.ingest(data, "d.bin", "mime_type", "application/octet-stream").data().path("hash").asText();
