@@ -314,7 +314,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     /**
      * Indexes the store changes that queued up meanwhile as one batch: one commit per library and one notice per member
      * for all of them, where one each per asset made a burst of ingests cost a commit, a notice and the member's pull
-     * per asset. Waits for nothing: a lone change is a batch of one, indexed at once.
+     * per asset. Waits for nothing: a lone change is a batch of one, indexed at once. Every change queues a run of
+     * this, so however many changes wait, enough runs follow them (most find the queue empty).
      */
     private void indexPendingChanges() {
         List<Asset> batch = new ArrayList<>();
@@ -332,9 +333,6 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             }
         } catch (IOException ex) {
             log.warn("could not index {} store changes: {}", batch.size(), ex.getMessage());
-        }
-        if (!pendingChanges.isEmpty()) {
-            outbound.execute(this::indexPendingChanges); // more than a batch queued; later tasks keep their order
         }
     }
 
