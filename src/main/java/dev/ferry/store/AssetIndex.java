@@ -96,10 +96,13 @@ final class AssetIndex implements AutoCloseable {
     }
 
     /**
-     * Writes the asset's new state and logs the event, atomically; returns the event with its id. {@code before} is
-     * the row as the caller read it under its commit lock (empty: no row yet), which the totals need.
+     * Writes the asset's new state and logs the event, atomically, then hands the event to {@code publish}; returns
+     * it. {@code before} is the row as the caller read it under its hash's lock (empty: no row yet), which the totals
+     * need. Publishing here, under this index's monitor, is what keeps events in id order when changes of different
+     * hashes commit at once; {@code publish} must only hand the event on.
      */
-    synchronized StoreEvent record(StoreEvent.Type type, Optional<Asset> before, Asset state, long now) throws SQLException {
+    synchronized StoreEvent record(StoreEvent.Type type, Optional<Asset> before, Asset state, long now,
+            java.util.function.Consumer<StoreEvent> publish) throws SQLException {
         try {
             long id = nextEventId;
             Asset stored = new Asset(state.hash(), state.size(), state.mimeType(), state.application(), state.tags(),
@@ -118,7 +121,9 @@ final class AssetIndex implements AutoCloseable {
             db.commit();
             nextEventId = id + 1;
             totals = after;
-            return new StoreEvent(id, type, now, stored);
+            StoreEvent event = new StoreEvent(id, type, now, stored);
+            publish.accept(event);
+            return event;
         } catch (SQLException | RuntimeException e) {
             totals = null; // recounted when next needed: a failed commit may still have written
             db.rollback();

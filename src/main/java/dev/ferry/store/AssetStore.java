@@ -17,8 +17,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>An ingest is {@link #newWriter()}, write the bytes, {@link #commit}: the writer hashes while it writes a
  * temp file; commit fsyncs, renames it to its hash (or drops it when those bytes are already stored) and
- * records the asset. Every change takes the next sequence number and is published on {@link #events()}
- * while the commit lock is held, so subscribers see changes in sequence order with no gaps.
+ * records the asset. Changes of one hash exclude each other (its stripe of {@link #hashLocks}); changes of
+ * different hashes run at once, so one blob's rename and directory fsync do not hold up another's. Every change
+ * takes the next sequence number and is published on {@link #events()} by the index as it commits, in sequence
+ * order with no gaps.
  */
 public final class AssetStore implements AutoCloseable {
     /** Most tags one asset keeps. */
@@ -26,7 +28,11 @@ public final class AssetStore implements AutoCloseable {
     private final BlobStore blobs;
     private final AssetIndex index;
     private final EventBus<StoreEvent> events = new EventBus<>();
-    private final ReentrantLock commitLock = new ReentrantLock();
+    /**
+     * Locks of hashes, striped: a commit, metadata change or delete holds its hash's lock from reading the row to
+     * writing it, so the blob file and the row of one hash always change together.
+     */
+    private final ReentrantLock[] hashLocks = new ReentrantLock[64];
     private final Clock clock;
     private final long maxUploadBytes;
     private final int tempFilesRemoved;
@@ -42,6 +48,9 @@ public final class AssetStore implements AutoCloseable {
     }
 
     private AssetStore(Path root, long maxUploadBytes, Clock clock) throws IOException, SQLException {
+        for (int i = 0; i < hashLocks.length; i++) {
+            hashLocks[i] = new ReentrantLock();
+        }
         this.blobs = new BlobStore(root);
         this.tempFilesRemoved = blobs.cleanTemp();
         this.index = new AssetIndex(root.resolve("index.db"));
@@ -76,7 +85,8 @@ public final class AssetStore implements AutoCloseable {
         if (expectedHash != null && !expectedHash.equals(hash)) {
             throw new HashMismatchException(expectedHash, hash);
         }
-        commitLock.lock();
+        ReentrantLock lock = lockOf(hash);
+        lock.lock();
         try {
             Optional<Asset> existing = index.get(hash);
             boolean live = existing.isPresent() && !existing.get().deleted();
@@ -101,7 +111,7 @@ public final class AssetStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new IOException("store index write failed for " + hash + ": " + e.getMessage(), e);
         } finally {
-            commitLock.unlock();
+            lock.unlock();
         }
     }
 
@@ -110,7 +120,8 @@ public final class AssetStore implements AutoCloseable {
      * Records an {@code update} change only if something changed.
      */
     public Optional<Asset> updateMetadata(String hash, AssetMetadata meta) throws IOException {
-        commitLock.lock();
+        ReentrantLock lock = lockOf(hash);
+        lock.lock();
         try {
             Optional<Asset> existing = index.get(hash);
             if (existing.isEmpty() || existing.get().deleted()) {
@@ -125,7 +136,7 @@ public final class AssetStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new IOException("store index write failed for " + hash + ": " + e.getMessage(), e);
         } finally {
-            commitLock.unlock();
+            lock.unlock();
         }
     }
 
@@ -159,7 +170,8 @@ public final class AssetStore implements AutoCloseable {
 
     /** Deletes an asset's bytes and leaves a tombstone; returns the tombstone, or empty when the hash is unknown. */
     public Optional<Asset> delete(String hash) throws IOException {
-        commitLock.lock();
+        ReentrantLock lock = lockOf(hash);
+        lock.lock();
         try {
             Optional<Asset> existing = index.get(hash);
             if (existing.isEmpty() || existing.get().deleted()) {
@@ -175,15 +187,17 @@ public final class AssetStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new IOException("store index write failed deleting " + hash + ": " + e.getMessage(), e);
         } finally {
-            commitLock.unlock();
+            lock.unlock();
         }
     }
 
-    /** {@code before}: the row as read under {@link #commitLock}, the lock every write of the index holds. */
+    /** {@code before}: the row as read under the hash's lock, which every write of its row holds. */
     private Asset recordAndPublish(StoreEvent.Type type, Optional<Asset> before, Asset state, long now) throws SQLException {
-        StoreEvent event = index.record(type, before, state, now);
-        events.publish(event);
-        return event.asset();
+        return index.record(type, before, state, now, events::publish).asset();
+    }
+
+    private ReentrantLock lockOf(String hash) {
+        return hashLocks[Math.floorMod(hash.hashCode(), hashLocks.length)];
     }
 
     /** The asset's current state, tombstones included. */
@@ -244,16 +258,22 @@ public final class AssetStore implements AutoCloseable {
         }
     }
 
-    /** Waits for in-flight commits, then closes the index. */
+    /** Waits for in-flight commits (taking every hash lock), then closes the index. */
     @Override
     public void close() throws IOException {
-        commitLock.lock();
+        int held = 0;
         try {
+            for (ReentrantLock l : hashLocks) {
+                l.lock();
+                held++;
+            }
             index.close();
         } catch (SQLException e) {
             throw new IOException("closing the store index: " + e.getMessage(), e);
         } finally {
-            commitLock.unlock();
+            for (int i = held - 1; i >= 0; i--) {
+                hashLocks[i].unlock();
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.store.AssetFilter;
+import dev.ferry.testing.TestSeed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +28,7 @@ class LibraryBatchTest {
 
     @Test
     void aBatchEqualsTheSameChangesOneByOne() throws Exception {
-        long seed = System.nanoTime();
-        System.out.println("LibraryBatchTest seed " + seed);
+        long seed = TestSeed.seed("LibraryBatchTest");
         Random rnd = new Random(seed);
         // Few assets, many changes: the batch names assets more than once, deletes unknown ones, repeats states.
         List<Entry> changes = new ArrayList<>();
