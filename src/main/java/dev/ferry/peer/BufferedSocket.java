@@ -3,16 +3,22 @@ package dev.ferry.peer;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 
 /**
- * A TCP socket whose input is read in 64 KiB gulps. TLS is layered over it: the JDK's TLS reads each record with
- * two small reads (header, then body), which on a raw socket are two system calls per 16 KiB record; through this
- * buffer a single call usually brings in several records. Only TLS ever reads it.
+ * A TCP socket that TLS is layered over, buffered both ways. The JDK's TLS reads each record with two small reads
+ * (header, then body), which on a raw socket are two system calls per 16 KiB record; through the input buffer a
+ * single call usually brings in several records. It also writes and flushes each record on its own, one system call
+ * per 16 KiB; once {@link #coalesce() coalescing}, the output gathers records and reaches the socket when its buffer
+ * fills or at {@link #push()} (the link's writer pushes whenever it has no more to send), so a 64 KiB frame costs
+ * one call instead of four or five. Before that (the handshake, the acceptance byte) every flush writes through, as
+ * TLS expects while it waits for an answer. Only TLS reads and writes it.
  */
 final class BufferedSocket extends Socket {
     static final int BUFFER = 64 << 10;
     private InputStream in;
+    private CoalescingOutput out;
 
     @Override
     public synchronized InputStream getInputStream() throws IOException {
@@ -20,5 +26,98 @@ final class BufferedSocket extends Socket {
             in = new BufferedInputStream(super.getInputStream(), BUFFER);
         }
         return in;
+    }
+
+    @Override
+    public synchronized OutputStream getOutputStream() throws IOException {
+        if (out == null) {
+            out = new CoalescingOutput(super.getOutputStream());
+        }
+        return out;
+    }
+
+    /** From now on a flush by TLS no longer writes through; {@link #push()} does. */
+    void coalesce() throws IOException {
+        ((CoalescingOutput) getOutputStream()).coalescing = true;
+    }
+
+    /** Writes what TLS has written so far. */
+    void push() throws IOException {
+        ((CoalescingOutput) getOutputStream()).drain();
+    }
+
+    /**
+     * TLS's close_notify may still be gathered: it goes out before the half-close. (A close does not push: it must
+     * not wait on a peer that stopped reading, and every orderly end flushes and half-closes first.)
+     */
+    @Override
+    public void shutdownOutput() throws IOException {
+        pushQuietly();
+        super.shutdownOutput();
+    }
+
+    private void pushQuietly() {
+        CoalescingOutput o;
+        synchronized (this) {
+            o = out;
+        }
+        if (o != null && !isClosed()) {
+            try {
+                o.drain();
+            } catch (IOException e) {
+                // the connection is broken: what was gathered cannot be delivered anyway
+            }
+        }
+    }
+
+    /** Thread-safe: TLS writes under its own lock, the reader thread may answer a key update while the writer writes. */
+    private static final class CoalescingOutput extends OutputStream {
+        /** Room for several full TLS records (16 KiB of data plus header and tag each). */
+        private final byte[] buf = new byte[2 * BUFFER];
+        private final OutputStream socket;
+        private int count;
+        private volatile boolean coalescing;
+
+        CoalescingOutput(OutputStream socket) {
+            this.socket = socket;
+        }
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (len > buf.length - count) {
+                drain();
+            }
+            if (len >= buf.length) {
+                socket.write(b, off, len);
+                return;
+            }
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
+        }
+
+        @Override
+        public synchronized void flush() throws IOException {
+            if (!coalescing) {
+                drain();
+            }
+        }
+
+        synchronized void drain() throws IOException {
+            if (count > 0) {
+                int n = count;
+                count = 0; // a failed write leaves nothing to retry: the connection is broken
+                socket.write(buf, 0, n);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 }

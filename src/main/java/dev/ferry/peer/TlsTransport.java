@@ -13,10 +13,16 @@ import javax.net.ssl.SSLSocket;
 public final class TlsTransport implements Transport {
     private final SSLSocket socket;
     private final PeerId remoteId;
+    /** The buffered TCP socket under {@link #socket}, when there is one: its gathered output goes out at each flush. */
+    private final BufferedSocket under;
 
-    public TlsTransport(SSLSocket socket, PeerId remoteId) {
+    public TlsTransport(SSLSocket socket, PeerId remoteId) throws IOException {
         this.socket = socket;
         this.remoteId = remoteId;
+        this.under = TlsServerSocket.UNDERLYING.get(socket) instanceof BufferedSocket b ? b : null;
+        if (under != null) {
+            under.coalesce(); // the handshake is over: from here the link's writer decides when bytes leave
+        }
     }
 
     @Override
@@ -29,9 +35,35 @@ public final class TlsTransport implements Transport {
         return socket.getInputStream();
     }
 
+    /** TLS output whose {@code flush} also sends what the coalescing socket underneath gathered. */
     @Override
     public OutputStream out() throws IOException {
-        return socket.getOutputStream();
+        OutputStream tls = socket.getOutputStream();
+        if (under == null) {
+            return tls;
+        }
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                tls.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                tls.write(b, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                tls.flush();
+                under.push();
+            }
+
+            @Override
+            public void close() throws IOException {
+                tls.close();
+            }
+        };
     }
 
     @Override
