@@ -197,7 +197,7 @@ public final class StoreApi {
         if (ctx.method() == io.javalin.http.HandlerType.HEAD) {
             return;
         }
-        try (InputStream in = DirectReader.open(store.blobPath(a.hash()), first)) {
+        try (InputStream in = DirectReader.open(store.blobPath(a.hash()), first, length)) {
             OutputStream out = res.getOutputStream();
             byte[] piece = new byte[64 * 1024];
             for (long left = length; left > 0; ) {

@@ -22,7 +22,8 @@ import java.util.Objects;
  * buffer aligned to {@link AlignedBuffers#ALIGN}: this reader fills a pooled aligned buffer, one direct call per
  * {@link AlignedBuffers#SIZE} bytes, and hands the bytes out of it. It reads the file as long as it was when opened
  * (Ferry's blobs never change). A range shorter than {@link RangeWriter#MIN_DIRECT}, a filesystem that refuses
- * {@code O_DIRECT} and a direct read that fails get the ordinary way. Not thread-safe.
+ * {@code O_DIRECT}, a moment when every aligned buffer is taken ({@link AlignedBuffers#MAX_OUT}) and a direct read
+ * that fails get the ordinary way. Not thread-safe.
  */
 public final class DirectReader extends InputStream {
     private final Path file;
@@ -35,31 +36,42 @@ public final class DirectReader extends InputStream {
     private InputStream ordinary;
     private boolean closed;
 
-    private DirectReader(Path file, long size, FileChannel direct, long offset) {
+    private DirectReader(Path file, long size, FileChannel direct, ByteBuffer buffer, long offset) {
         this.file = file;
         this.size = size;
         this.direct = direct;
+        this.buffer = buffer;
         this.pos = offset;
-        this.buffer = AlignedBuffers.borrow();
         buffer.limit(0);
     }
 
     /** A stream of {@code file} from its start; {@link NoSuchFileException} if it does not exist. */
     public static InputStream open(Path file) throws IOException {
-        return open(file, 0);
+        return open(file, 0, Long.MAX_VALUE);
     }
 
-    /** A stream of {@code file} from {@code offset}; {@link NoSuchFileException} if it does not exist. */
-    public static InputStream open(Path file, long offset) throws IOException {
+    /**
+     * A stream of {@code file} from {@code offset}, of which the caller means to read about {@code length} bytes (a
+     * hint: a short range is read the ordinary way, as one direct read would bring in up to a whole buffer);
+     * {@link NoSuchFileException} if the file does not exist.
+     */
+    public static InputStream open(Path file, long offset, long length) throws IOException {
         long size = Files.size(file);
-        if (size - offset >= RangeWriter.MIN_DIRECT) {
+        if (Math.min(size - offset, length) >= RangeWriter.MIN_DIRECT) {
+            FileChannel ch = null;
             try {
-                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT, LinkOption.NOFOLLOW_LINKS);
-                return new DirectReader(file, size, ch, offset);
+                ch = FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException gone) {
                 throw gone;
             } catch (IOException | UnsupportedOperationException e) {
                 // this filesystem reads through the page cache
+            }
+            if (ch != null) {
+                ByteBuffer buffer = AlignedBuffers.tryBorrow();
+                if (buffer != null) {
+                    return new DirectReader(file, size, ch, buffer, offset);
+                }
+                ch.close(); // every aligned buffer is taken: read the ordinary way
             }
         }
         return ordinaryFrom(file, offset);
@@ -78,7 +90,7 @@ public final class DirectReader extends InputStream {
 
     /** Whether this stream still reads past the page cache (for tests). */
     boolean isDirect() {
-        return ordinary == null;
+        return ordinary == null && direct != null;
     }
 
     @Override
@@ -141,9 +153,17 @@ public final class DirectReader extends InputStream {
         return true;
     }
 
+    /** Opens the ordinary way first, so that a reader which cannot go on either fails with an IOException. */
     private void switchToOrdinary() throws IOException {
+        InputStream next;
+        try {
+            next = ordinaryFrom(file, pos);
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
         releaseDirect();
-        ordinary = ordinaryFrom(file, pos);
+        ordinary = next;
     }
 
     private void releaseDirect() {

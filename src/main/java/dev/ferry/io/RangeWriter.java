@@ -110,7 +110,11 @@ public final class RangeWriter implements Closeable {
                     src.position(src.position() + n);
                     continue;
                 }
-                stage = borrow();
+                stage = AlignedBuffers.tryBorrow();
+                if (stage == null) { // no aligned buffer to spare: the rest of this range goes the ordinary way
+                    closeDirect();
+                    continue;
+                }
                 stageStart = next;
             }
             int n = Math.min(stage.remaining(), src.remaining());
@@ -209,10 +213,6 @@ public final class RangeWriter implements Closeable {
             }
             direct = null;
         }
-    }
-
-    private static ByteBuffer borrow() {
-        return AlignedBuffers.borrow();
     }
 
     private static void giveBack(ByteBuffer b) {

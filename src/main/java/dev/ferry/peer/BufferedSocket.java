@@ -10,10 +10,11 @@ import java.net.Socket;
  * A TCP socket that TLS is layered over, buffered both ways. The JDK's TLS reads each record with two small reads
  * (header, then body), which on a raw socket are two system calls per 16 KiB record; through the input buffer a
  * single call usually brings in several records. It also writes and flushes each record on its own, one system call
- * per 16 KiB; once {@link #coalesce() coalescing}, the output gathers records and reaches the socket when its buffer
- * fills or at {@link #push()} (the link's writer pushes whenever it has no more to send), so a 64 KiB frame costs
- * one call instead of four or five. Before that (the handshake, the acceptance byte) every flush writes through, as
- * TLS expects while it waits for an answer. Only TLS reads and writes it.
+ * per 16 KiB. So while the link's writer writes through TLS (between {@link #batchFor} and {@link #endBatch}), the
+ * records TLS flushes are gathered instead, and reach the socket when the buffer fills or at {@link #push()} (the
+ * writer pushes whenever it has no more to send): a 64 KiB frame costs one call instead of four or five. Every other
+ * flush writes through at once, as before: the handshake, the acceptance byte, and what TLS sends on its own from
+ * another thread (an answer to a key update, an alert before it closes the connection). Only TLS reads and writes it.
  */
 final class BufferedSocket extends Socket {
     static final int BUFFER = 64 << 10;
@@ -36,9 +37,13 @@ final class BufferedSocket extends Socket {
         return out;
     }
 
-    /** From now on a flush by TLS no longer writes through; {@link #push()} does. */
-    void coalesce() throws IOException {
-        ((CoalescingOutput) getOutputStream()).coalescing = true;
+    /** Until {@link #endBatch}, flushes made by {@code writer} (TLS delivering its records) keep the bytes gathered. */
+    void batchFor(Thread writer) throws IOException {
+        ((CoalescingOutput) getOutputStream()).batching = writer;
+    }
+
+    void endBatch() throws IOException {
+        ((CoalescingOutput) getOutputStream()).batching = null;
     }
 
     /** Writes what TLS has written so far. */
@@ -47,8 +52,8 @@ final class BufferedSocket extends Socket {
     }
 
     /**
-     * TLS's close_notify may still be gathered: it goes out before the half-close. (A close does not push: it must
-     * not wait on a peer that stopped reading, and every orderly end flushes and half-closes first.)
+     * Gathered records go out before the half-close. (A close does not push: it must not wait on a peer that stopped
+     * reading, and every orderly end flushes and half-closes first.)
      */
     @Override
     public void shutdownOutput() throws IOException {
@@ -76,7 +81,8 @@ final class BufferedSocket extends Socket {
         private final byte[] buf = new byte[2 * BUFFER];
         private final OutputStream socket;
         private int count;
-        private volatile boolean coalescing;
+        /** The thread whose TLS writes are being gathered, or null. */
+        private volatile Thread batching;
 
         CoalescingOutput(OutputStream socket) {
             this.socket = socket;
@@ -102,7 +108,7 @@ final class BufferedSocket extends Socket {
 
         @Override
         public synchronized void flush() throws IOException {
-            if (!coalescing) {
+            if (batching != Thread.currentThread()) {
                 drain();
             }
         }

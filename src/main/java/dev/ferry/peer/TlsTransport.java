@@ -13,16 +13,13 @@ import javax.net.ssl.SSLSocket;
 public final class TlsTransport implements Transport {
     private final SSLSocket socket;
     private final PeerId remoteId;
-    /** The buffered TCP socket under {@link #socket}, when there is one: its gathered output goes out at each flush. */
+    /** The buffered TCP socket under {@link #socket}, when there is one: it gathers what {@link #out()} writes. */
     private final BufferedSocket under;
 
-    public TlsTransport(SSLSocket socket, PeerId remoteId) throws IOException {
+    public TlsTransport(SSLSocket socket, PeerId remoteId) {
         this.socket = socket;
         this.remoteId = remoteId;
         this.under = TlsServerSocket.UNDERLYING.get(socket) instanceof BufferedSocket b ? b : null;
-        if (under != null) {
-            under.coalesce(); // the handshake is over: from here the link's writer decides when bytes leave
-        }
     }
 
     @Override
@@ -35,7 +32,10 @@ public final class TlsTransport implements Transport {
         return socket.getInputStream();
     }
 
-    /** TLS output whose {@code flush} also sends what the coalescing socket underneath gathered. */
+    /**
+     * TLS output whose records are gathered by the socket underneath while they are written, and sent at
+     * {@code flush} (see {@link BufferedSocket}).
+     */
     @Override
     public OutputStream out() throws IOException {
         OutputStream tls = socket.getOutputStream();
@@ -50,7 +50,12 @@ public final class TlsTransport implements Transport {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                tls.write(b, off, len);
+                under.batchFor(Thread.currentThread());
+                try {
+                    tls.write(b, off, len);
+                } finally {
+                    under.endBatch();
+                }
             }
 
             @Override

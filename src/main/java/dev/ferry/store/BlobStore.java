@@ -15,7 +15,7 @@ import java.util.UUID;
  * The blob files: {@code blobs/ab/abcdef...} (two-hex-digit fan-out keeps directories small) and a
  * {@code tmp/} directory for uploads in flight, emptied at every start because anything there is the
  * remnant of a crash. Moves into place are atomic renames followed by an fsync of the directory.
- * Thread-safe; the caller serialises moves and deletes of the same hash.
+ * Thread-safe; the caller serialises moves and deletes of the same hash, and those of different hashes may run at once.
  */
 final class BlobStore {
     private final Path blobs;
@@ -58,17 +58,23 @@ final class BlobStore {
             return;
         }
         Path dir = target.getParent();
-        boolean newDir = !Files.isDirectory(dir);
-        if (newDir) {
-            Files.createDirectories(dir); // only then: on an existing directory it fails and recovers, twice per blob
-        }
+        ensureDirectory(dir);
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("blob directory " + blobs + " and temp directory " + tmp + " must be on one file system", e);
         }
         fsyncDirectory(dir);
-        if (newDir) {
+    }
+
+    /**
+     * Creates a fan-out directory durably (its entry in {@code blobs/} fsynced) before any blob goes in. Under this
+     * store's monitor: blobs of different hashes are installed at once, and another install must not see the new
+     * directory, put its blob there and report it stored before the directory's own entry is on disk.
+     */
+    private synchronized void ensureDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir); // only then: on an existing directory it fails and recovers, twice per blob
             fsyncDirectory(blobs);
         }
     }

@@ -44,7 +44,7 @@ public final class Fetcher implements AutoCloseable {
     private final ConcurrentHashMap<String, String> fetchedFrom = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     /**
-     * Whether the last look at the queue found more due assets than it asked for. Only then can a finished transfer's
+     * Whether the last look at the queue found as many due assets as it asked for (there may be more). Only then can a finished transfer's
      * free slot take one that is not known yet, so only then does a finished transfer make the loop look again (a
      * look reads and decodes up to {@link #LOOK} rows; one per transfer was 2-3% of a daemon's CPU in a burst of small
      * assets). New entries in the queue wake the loop through {@link #wake()}.

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * Keeps asset libraries in sync with their members (CAN Sync, can-sync.txt, pushed instead of polled).
  *
  * <p><b>Outbound.</b> Every store change is matched against each library's filter on one ordered worker; a match
- * becomes an index entry at the library's next revision and every connected member gets {@code library.notify}.
+ * becomes an index entry at the library's next revision. The changes that queued up while the worker was busy are
+ * recorded in one commit, and every connected member gets one {@code library.notify} for them (none for a member that
+ * sent every one of them).
  * <b>Inbound.</b> A notify, a Hello whose digest differs from ours, or the periodic reconcile makes this node pull
  * {@code library.changes} since the last revision it applied from that member (the cursor, persisted), so a
  * reconnect transfers only what changed; a cursor beyond the member's revision (its index was reset) falls back
@@ -325,14 +327,29 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         if (batch.isEmpty()) {
             return; // an earlier run took these changes with its own
         }
+        List<Library> all;
         try {
-            for (Library l : libraries.all()) {
-                if (Library.ASSETS.equals(l.kind())) {
-                    apply(l, batch);
-                }
-            }
+            all = libraries.all();
         } catch (IOException ex) {
             log.warn("could not index {} store changes: {}", batch.size(), ex.getMessage());
+            return;
+        }
+        for (Library l : all) {
+            if (!Library.ASSETS.equals(l.kind())) {
+                continue;
+            }
+            try {
+                apply(l, batch);
+            } catch (IOException ex) {
+                // One bad change must not cost the batch: the rest are indexed one at a time.
+                for (Asset a : batch) {
+                    try {
+                        apply(l, List.of(a));
+                    } catch (IOException one) {
+                        log.warn("could not index store change of {} in library {}: {}", a.hash(), l.id(), one.getMessage());
+                    }
+                }
+            }
         }
     }
 

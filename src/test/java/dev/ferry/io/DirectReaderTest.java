@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +50,7 @@ class DirectReaderTest {
                 if (offset > length) {
                     continue;
                 }
-                byte[] got = readAll(DirectReader.open(file, offset), random);
+                byte[] got = readAll(DirectReader.open(file, offset, Long.MAX_VALUE), random);
                 assertArrayEquals(Arrays.copyOfRange(data, (int) offset, length), got,
                         "length " + length + " from " + offset + ", seed " + seed);
             }
@@ -67,7 +69,7 @@ class DirectReaderTest {
         } catch (IOException | UnsupportedOperationException e) {
             supported = false;
         }
-        try (InputStream in = DirectReader.open(file, 5)) {
+        try (InputStream in = DirectReader.open(file, 5, Long.MAX_VALUE)) {
             assertEquals(supported, in instanceof DirectReader r && r.isDirect(), "direct: " + supported);
             byte[] first = in.readNBytes(100);
             assertArrayEquals(Arrays.copyOfRange(data, 5, 105), first);
@@ -75,7 +77,7 @@ class DirectReaderTest {
                 assertTrue(r.isDirect(), "a regular file on this filesystem never needed the ordinary way");
             }
         }
-        try (InputStream in = DirectReader.open(dir.resolve("small-file"), 0)) {
+        try (InputStream in = DirectReader.open(dir.resolve("small-file"))) {
             throw new AssertionError("a missing file opened");
         } catch (NoSuchFileException expected) {
             // as Files.newInputStream says it
@@ -84,6 +86,34 @@ class DirectReaderTest {
         closed.close();
         closed.close();
         assertThrows(IOException.class, () -> closed.read(new byte[10]));
+
+        // A short range is read the ordinary way: one direct read would bring in a whole buffer for it.
+        try (InputStream in = DirectReader.open(file, 4097, 100)) {
+            assertTrue(!(in instanceof DirectReader), "100 bytes read the ordinary way");
+            assertArrayEquals(Arrays.copyOfRange(data, 4097, 4197), in.readNBytes(100));
+        }
+        if (!supported) {
+            return;
+        }
+        // Native memory is bounded: past the limit of aligned buffers out, readers go the ordinary way.
+        int before = AlignedBuffers.out(); // other tests' daemons may still hold some
+        List<InputStream> open = new ArrayList<>();
+        try {
+            InputStream extra;
+            while ((extra = DirectReader.open(file, 3, Long.MAX_VALUE)) instanceof DirectReader) {
+                open.add(extra);
+                assertTrue(open.size() <= AlignedBuffers.MAX_OUT, "more aligned buffers out than allowed");
+            }
+            try (InputStream ordinary = extra) {
+                assertEquals(AlignedBuffers.MAX_OUT, before + open.size(), "the ordinary way only once all are out");
+                assertArrayEquals(Arrays.copyOfRange(data, 3, data.length), ordinary.readAllBytes());
+            }
+        } finally {
+            for (InputStream in : open) {
+                in.close();
+            }
+        }
+        assertEquals(before, AlignedBuffers.out(), "every buffer given back");
     }
 
     /** Reads to the end in pieces of random sizes, now and then a single byte. */
