@@ -95,7 +95,7 @@ final class BlockFetcher {
         // as done only once the writer has put it in the file, so one the writer still gathered when a write
         // failed is fetched again with the rest.
         RangeWriter w = RangeWriter.open(file, out, start, length);
-        boolean direct = w.isDirect(); // its bytes go straight to disk: nothing for the write-behind flush to start
+        boolean direct = true;
         try {
             try (java.io.InputStream in = ranges.open(start, length, attempt)) {
                 for (BlockList.Block b : run) {
@@ -111,6 +111,8 @@ final class BlockFetcher {
                 log.debug("folder {}: range of {} failed ({}); fetching its blocks one by one", folderId, t.path(), ex.getMessage());
             }
         } finally {
+            // Asked after the writes: a writer that found no aligned buffer free went the ordinary way part-way.
+            direct = w.isDirect(); // its bytes go straight to disk: nothing for the write-behind flush to start
             try {
                 w.close();
             } catch (IOException ex) {

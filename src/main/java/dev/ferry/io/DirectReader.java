@@ -71,7 +71,11 @@ public final class DirectReader extends InputStream {
                 if (buffer != null) {
                     return new DirectReader(file, size, ch, buffer, offset);
                 }
-                ch.close(); // every aligned buffer is taken: read the ordinary way
+                try {
+                    ch.close(); // every aligned buffer is taken: read the ordinary way
+                } catch (IOException e) {
+                    // nothing was read through it
+                }
             }
         }
         return ordinaryFrom(file, offset);

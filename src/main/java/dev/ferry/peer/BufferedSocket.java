@@ -43,7 +43,10 @@ final class BufferedSocket extends Socket {
     }
 
     void endBatch() throws IOException {
-        ((CoalescingOutput) getOutputStream()).batching = null;
+        CoalescingOutput o = (CoalescingOutput) getOutputStream();
+        if (o.batching == Thread.currentThread()) {
+            o.batching = null;
+        }
     }
 
     /** Writes what TLS has written so far. */

@@ -20,6 +20,8 @@ import java.util.UUID;
 final class BlobStore {
     private final Path blobs;
     private final Path tmp;
+    /** Fan-out directories whose entry in {@code blobs/} this process has made durable (at most 256). */
+    private final java.util.Set<Path> durableDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     BlobStore(Path root) throws IOException {
         this.blobs = Files.createDirectories(root.resolve("blobs"));
@@ -68,14 +70,24 @@ final class BlobStore {
     }
 
     /**
-     * Creates a fan-out directory durably (its entry in {@code blobs/} fsynced) before any blob goes in. Under this
-     * store's monitor: blobs of different hashes are installed at once, and another install must not see the new
-     * directory, put its blob there and report it stored before the directory's own entry is on disk.
+     * Creates a fan-out directory durably (its entry in {@code blobs/} fsynced) before any blob goes in, once per
+     * directory and process. Under this store's monitor: blobs of different hashes are installed at once, and another
+     * install must not see a new directory, put its blob there and report it stored before the directory's own entry
+     * is on disk.
      */
-    private synchronized void ensureDirectory(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir); // only then: on an existing directory it fails and recovers, twice per blob
-            fsyncDirectory(blobs);
+    private void ensureDirectory(Path dir) throws IOException {
+        if (durableDirs.contains(dir)) {
+            return;
+        }
+        synchronized (this) {
+            if (!durableDirs.contains(dir)) {
+                if (!Files.isDirectory(dir)) {
+                    Files.createDirectories(dir); // only then: on an existing directory it fails and recovers
+                }
+                // Also for a directory that exists: it may be one a failed fsync, or a crash, left behind.
+                fsyncDirectory(blobs);
+                durableDirs.add(dir);
+            }
         }
     }
 

@@ -341,13 +341,21 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             try {
                 apply(l, batch);
             } catch (IOException ex) {
-                // One bad change must not cost the batch: the rest are indexed one at a time.
+                // Nothing of the batch was committed (apply fails only before its commit): one bad change must not
+                // cost the others, so they are indexed one at a time.
+                int failed = 0;
+                String first = null;
                 for (Asset a : batch) {
                     try {
                         apply(l, List.of(a));
                     } catch (IOException one) {
-                        log.warn("could not index store change of {} in library {}: {}", a.hash(), l.id(), one.getMessage());
+                        failed++;
+                        first = first != null ? first : a.hash() + ": " + one.getMessage();
                     }
+                }
+                if (failed > 0) {
+                    log.warn("could not index {} of {} store changes in library {} (first: {}); the reconcile retries",
+                            failed, batch.size(), l.id(), first);
                 }
             }
         }
@@ -394,6 +402,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
     /**
      * Records the assets' states in the library, in order and in one commit: a live asset if it matches the filter, a
      * deleted one if the library holds it (see {@link LibraryStore#putAll}); then tells the members the new revision.
+     * Throws only when nothing was committed.
      */
     private void apply(Library l, List<Asset> assets) throws IOException {
         List<Entry> states = new ArrayList<>();
@@ -415,7 +424,13 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             sources.add(fetcher.takeSource(e.hash()));
         }
         String except = sources.size() == 1 ? sources.iterator().next() : null;
-        notifyMembers(l.id(), changed.get(changed.size() - 1).rev(), except);
+        try {
+            notifyMembers(l.id(), changed.get(changed.size() - 1).rev(), except);
+        } catch (IOException ex) {
+            // Committed already, so not the caller's to retry: members learn the revision at their next pull.
+            log.warn("could not tell the members of library {} about revision {}: {}", l.id(),
+                    changed.get(changed.size() - 1).rev(), ex.getMessage());
+        }
     }
 
     private static Asset assetOf(Entry e) {
