@@ -1,6 +1,5 @@
 package dev.ferry.io;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -58,14 +57,8 @@ public final class DirectReader extends InputStream {
     public static InputStream open(Path file, long offset, long length) throws IOException {
         long size = Files.size(file);
         if (Math.min(size - offset, length) >= RangeWriter.MIN_DIRECT) {
-            FileChannel ch = null;
-            try {
-                ch = FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException gone) {
-                throw gone;
-            } catch (IOException | UnsupportedOperationException e) {
-                // this filesystem reads through the page cache
-            }
+            // Null where the filesystem refuses O_DIRECT; a file gone meanwhile fails in the ordinary open below.
+            FileChannel ch = RangeWriter.openDirect(file, StandardOpenOption.READ);
             if (ch != null) {
                 ByteBuffer buffer = AlignedBuffers.tryBorrow();
                 if (buffer != null) {
@@ -115,7 +108,7 @@ public final class DirectReader extends InputStream {
         if (ordinary == null && !buffer.hasRemaining() && !fill()) {
             return -1;
         }
-        if (ordinary != null) {
+        if (ordinary != null) { // direct reading gave up, before or in that fill
             return ordinary.read(b, off, len);
         }
         int n = Math.min(len, buffer.remaining());

@@ -53,14 +53,22 @@ public final class RangeWriter implements Closeable {
     public static RangeWriter open(Path file, FileChannel buffered, long start, long expectedLength) {
         FileChannel direct = null;
         if (expectedLength >= MIN_DIRECT) {
-            try {
-                // Never through a symlink: the file must be the one the caller's channel has open.
-                direct = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT, LinkOption.NOFOLLOW_LINKS);
-            } catch (IOException | UnsupportedOperationException e) {
-                direct = null; // this filesystem writes through the page cache
-            }
+            direct = openDirect(file, StandardOpenOption.WRITE);
         }
         return new RangeWriter(buffered, direct, start);
+    }
+
+    /**
+     * {@code file} opened for direct I/O ({@code READ} or {@code WRITE}), never through a symlink (the file must be
+     * the one the caller means); null where the filesystem refuses {@code O_DIRECT} or the open fails, and the
+     * caller then goes the ordinary way.
+     */
+    static FileChannel openDirect(Path file, StandardOpenOption mode) {
+        try {
+            return FileChannel.open(file, mode, ExtendedOpenOption.DIRECT, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     /** A writer over channels the caller opened (tests: a direct channel that fails). */

@@ -439,20 +439,11 @@ public final class LibraryStore implements AutoCloseable {
     }
 
     /**
-     * Records the asset's state in the library. If it differs from what the index holds, the entry gets the
-     * library's next revision (returned); if it is the same, nothing changes and empty is returned. A deleted
-     * state is recorded only over a live entry: the index never gains a tombstone for an asset it did not hold,
-     * and a tombstone is not rewritten.
-     */
-    public synchronized Optional<Entry> put(String libraryId, Entry state) throws IOException {
-        List<Entry> changed = putAll(libraryId, List.of(state));
-        return changed.isEmpty() ? Optional.empty() : Optional.of(changed.get(0));
-    }
-
-    /**
-     * Records several states, in order, as {@link #put} records each, in one transaction: a batch of store changes
-     * costs one commit and one revision update instead of one per asset. Returns the entries that changed, each with
-     * its new revision, in revision order.
+     * Records the assets' states in the library, in order, in one transaction (a batch of store changes costs one
+     * commit and one revision update, not one per asset). A state that differs from what the index holds gets the
+     * library's next revision; one that is the same changes nothing. A deleted state is recorded only over a live
+     * entry: the index never gains a tombstone for an asset it did not hold, and a tombstone is not rewritten.
+     * Returns the entries that changed, each with its new revision, in revision order.
      */
     public synchronized List<Entry> putAll(String libraryId, List<Entry> states) throws IOException {
         return tx(() -> {

@@ -10,7 +10,7 @@ import java.net.Socket;
  * A TCP socket that TLS is layered over, buffered both ways. The JDK's TLS reads each record with two small reads
  * (header, then body), which on a raw socket are two system calls per 16 KiB record; through the input buffer a
  * single call usually brings in several records. It also writes and flushes each record on its own, one system call
- * per 16 KiB. So while the link's writer writes through TLS (between {@link #batchFor} and {@link #endBatch}), the
+ * per 16 KiB. So while the link's writer writes through TLS (between {@link #beginBatch} and {@link #endBatch}), the
  * records TLS flushes are gathered instead, and reach the socket when the buffer fills or at {@link #push()} (the
  * writer pushes whenever it has no more to send): a 64 KiB frame costs one call instead of four or five. Every other
  * flush writes through at once, as before: the handshake, the acceptance byte, and what TLS sends on its own from
@@ -37,9 +37,9 @@ final class BufferedSocket extends Socket {
         return out;
     }
 
-    /** Until {@link #endBatch}, flushes made by {@code writer} (TLS delivering its records) keep the bytes gathered. */
-    void batchFor(Thread writer) throws IOException {
-        ((CoalescingOutput) getOutputStream()).batching = writer;
+    /** Until {@link #endBatch}, flushes made by the calling thread (TLS delivering its records) keep the bytes gathered. */
+    void beginBatch() throws IOException {
+        ((CoalescingOutput) getOutputStream()).batching = Thread.currentThread();
     }
 
     void endBatch() throws IOException {

@@ -50,7 +50,7 @@ public final class TlsTransport implements Transport {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                under.batchFor(Thread.currentThread());
+                under.beginBatch();
                 try {
                     tls.write(b, off, len);
                 } finally {

@@ -163,8 +163,8 @@ class FetchQueueTest {
     void anAssetThisLibraryDeletedAfterTheEntrysChangeIsNotQueued() throws Exception {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            store.put(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 5, 0));
-            store.put(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 10, 0));
+            store.putAll(l.id(), List.of(new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 5, 0)));
+            store.putAll(l.id(), List.of(new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 10, 0)));
 
             Entry older = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 8, 3);
             store.addMissingAndSetCursor(l.id(), List.of(older), "C", 3);

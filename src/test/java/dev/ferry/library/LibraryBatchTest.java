@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A batch of store changes recorded with {@link LibraryStore#putAll} (one commit) leaves the library exactly as the
- * same changes recorded one {@link LibraryStore#put} at a time: the same entries, revisions and digest (real SQLite).
+ * A batch of store changes recorded with one {@link LibraryStore#putAll} (one commit) leaves the library exactly as
+ * the same changes recorded one at a time: the same entries, revisions and digest (real SQLite).
  */
 class LibraryBatchTest {
     @TempDir
@@ -40,7 +40,7 @@ class LibraryBatchTest {
             Library batched = store.create(null, "batched", Library.ASSETS, AssetFilter.ALL, 1);
             List<Entry> changedSingly = new ArrayList<>();
             for (Entry e : changes) {
-                store.put(single.id(), e).ifPresent(changedSingly::add);
+                changedSingly.addAll(store.putAll(single.id(), List.of(e)));
             }
             List<Entry> changedInBatches = new ArrayList<>();
             for (int from = 0; from < changes.size(); from += 50) {

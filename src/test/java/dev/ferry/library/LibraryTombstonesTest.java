@@ -23,11 +23,11 @@ class LibraryTombstonesTest {
     void tombstonesOlderThanTheLimitAreForgottenAndNothingElseChanges() throws Exception {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            store.put(l.id(), entry('a', false, 500));
-            store.put(l.id(), entry('a', true, 1_000));   // deleted long ago
-            store.put(l.id(), entry('b', false, 500));
-            store.put(l.id(), entry('b', true, 50_000));  // deleted recently
-            store.put(l.id(), entry('c', false, 500));    // live, however old
+            store.putAll(l.id(), List.of(entry('a', false, 500)));
+            store.putAll(l.id(), List.of(entry('a', true, 1_000)));   // deleted long ago
+            store.putAll(l.id(), List.of(entry('b', false, 500)));
+            store.putAll(l.id(), List.of(entry('b', true, 50_000)));  // deleted recently
+            store.putAll(l.id(), List.of(entry('c', false, 500)));    // live, however old
             Library before = store.get(l.id()).orElseThrow();
 
             assertEquals(1, store.forgetTombstones(l.id(), 10_000));

@@ -36,7 +36,7 @@ class BufferedSocketTest {
                 out.flush(); // outside a batch: straight through, as the handshake needs
                 assertArrayEquals(Arrays.copyOfRange(data, 0, 10), in.readNBytes(10));
 
-                socket.batchFor(Thread.currentThread());
+                socket.beginBatch();
                 out.write(data, 10, 90);
                 out.flush(); // the batching thread's flush keeps the bytes
                 assertThrows(SocketTimeoutException.class, () -> in.read(), "nothing left before the push");
