@@ -80,8 +80,6 @@ public final class LibraryStore implements AutoCloseable {
             """;
 
     private final Connection db;
-    /** Fetched hashes waiting to be taken off the missing list (see {@link #fetched}). */
-    private final java.util.concurrent.ConcurrentLinkedQueue<String> fetchedQueue = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public LibraryStore(Path file) throws IOException {
         db = Sqlite.open(file, SCHEMA, "library database");
@@ -740,38 +738,15 @@ public final class LibraryStore implements AutoCloseable {
         });
     }
 
-    /**
-     * The asset is in the store now: no library needs to fetch it any more. Several transfers finish at once, so
-     * the hash is queued and whoever next holds this store's monitor takes every queued hash off the list in one
-     * transaction; by the time this returns, this hash is off it. A failed transaction puts its hashes back for
-     * the next caller.
-     */
-    public void fetched(String hash) throws IOException {
-        fetchedQueue.add(hash);
-        synchronized (this) {
-            List<String> batch = new ArrayList<>();
-            for (String h; (h = fetchedQueue.poll()) != null; ) {
-                batch.add(h);
+    /** The asset is in the store now: no library needs to fetch it any more. */
+    public synchronized void fetched(String hash) throws IOException {
+        tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ?")) {
+                ps.setString(1, hash);
+                ps.executeUpdate();
             }
-            if (batch.isEmpty()) {
-                return; // a caller before us took this hash off the list with its own
-            }
-            try {
-                tx(() -> {
-                    try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ?")) {
-                        for (String h : batch) {
-                            ps.setString(1, h);
-                            ps.addBatch();
-                        }
-                        ps.executeBatch();
-                    }
-                    return null;
-                });
-            } catch (IOException | RuntimeException e) {
-                fetchedQueue.addAll(batch);
-                throw e;
-            }
-        }
+            return null;
+        });
     }
 
     /** One library no longer needs the asset (a member deleted it there); other libraries may still. */

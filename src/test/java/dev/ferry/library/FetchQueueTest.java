@@ -63,40 +63,6 @@ class FetchQueueTest {
     }
 
     @Test
-    void fetchedHashesFinishedAtOnceAreEachOffTheListWhenTheirCallReturns() throws Exception {
-        try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
-            Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            List<Entry> entries = new ArrayList<>();
-            for (int i = 0; i < 64; i++) {
-                entries.add(new Entry(String.format("%064x", i), 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1));
-            }
-            store.addMissingAndSetCursor(l.id(), entries, "B", 0);
-            List<String> stillListed = java.util.Collections.synchronizedList(new ArrayList<>());
-            List<Thread> threads = new ArrayList<>();
-            synchronized (store) { // every call queues its hash first; the first in then takes them all
-                for (Entry e : entries) {
-                    threads.add(Thread.ofPlatform().start(() -> {
-                        try {
-                            store.fetched(e.hash());
-                            if (store.missing(l.id()).stream().anyMatch(m -> m.hash().equals(e.hash()))) {
-                                stillListed.add(e.hash());
-                            }
-                        } catch (IOException ex) {
-                            stillListed.add(e.hash() + ": " + ex);
-                        }
-                    }));
-                }
-                Thread.sleep(200);
-            }
-            for (Thread t : threads) {
-                t.join(10_000);
-            }
-            assertEquals(List.of(), stillListed);
-            assertTrue(store.missing(l.id()).isEmpty());
-        }
-    }
-
-    @Test
     void theEarliestDueComeFirstAndTheQueueIsReadThroughItsIndex() throws Exception {
         long seed = System.nanoTime();
         System.out.println("FetchQueueTest seed " + seed);
