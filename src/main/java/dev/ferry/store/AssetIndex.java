@@ -44,10 +44,6 @@ final class AssetIndex implements AutoCloseable {
      * the index's only writer (the daemon holds the data directory's {@code store.lock}).
      */
     private long nextEventId;
-    /** Successful record transactions so far (tests: several records share one). Guarded by the monitor. */
-    private long commits;
-    /** Records waiting for the next group commit (see {@link #record}). */
-    private final java.util.concurrent.ConcurrentLinkedQueue<PendingRecord> queued = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     AssetIndex(Path file) throws SQLException {
         db = Sqlite.connect(file, false);
@@ -102,148 +98,37 @@ final class AssetIndex implements AutoCloseable {
     /**
      * Writes the asset's new state and logs the event, atomically, then hands the event to {@code publish}; returns
      * it. {@code before} is the row as the caller read it under its hash's lock (empty: no row yet), which the totals
-     * need; that lock also means no two records of one hash are ever in flight together. Publishing here, under this
-     * index's monitor, is what keeps events in id order when changes of different hashes commit at once;
-     * {@code publish} must only hand the event on.
-     *
-     * <p>Group commit: a record is queued, then whoever holds the monitor writes every queued record and commits them
-     * together. Callers that arrive while a commit runs wait for the monitor; by the time they get it, the next
-     * holder has usually written their record with its own, so several concurrent ingests and fetches share one
-     * transaction, one write of the shared index pages to the WAL and one commit. A lone record commits at once, as
-     * before. A batch whose commit fails is rolled back and its records are written again one per transaction, so
-     * one bad record fails only its own caller.
+     * need. Publishing here, under this index's monitor, is what keeps events in id order when changes of different
+     * hashes commit at once; {@code publish} must only hand the event on.
      */
-    StoreEvent record(StoreEvent.Type type, Optional<Asset> before, Asset state, long now,
+    synchronized StoreEvent record(StoreEvent.Type type, Optional<Asset> before, Asset state, long now,
             java.util.function.Consumer<StoreEvent> publish) throws SQLException {
-        PendingRecord mine = new PendingRecord(type, before, state, now, publish);
-        queued.add(mine);
-        synchronized (this) {
-            if (!mine.done) {
-                writeQueued();
-            }
-        }
-        return mine.outcome();
-    }
-
-    synchronized long commits() {
-        return commits;
-    }
-
-    /** How many records wait to be written (tests). */
-    int waiting() {
-        return queued.size();
-    }
-
-    /** Writes and commits every queued record (the caller's among them); completes each. Holds the monitor. */
-    private void writeQueued() {
-        List<PendingRecord> batch = new ArrayList<>();
-        for (PendingRecord r; (r = queued.poll()) != null; ) {
-            batch.add(r);
-        }
         try {
-            if (batch.size() > 1) {
-                try {
-                    commitTogether(batch);
-                    return;
-                } catch (SQLException | RuntimeException e) {
-                    // fall through: each record alone, so that only the one at fault fails
-                }
+            long id = nextEventId;
+            Asset stored = new Asset(state.hash(), state.size(), state.mimeType(), state.application(), state.tags(),
+                    state.user(), state.fileName(), state.createdAt(), state.ingestedAt(), state.updatedAt(), id,
+                    state.deletedAt());
+            try (PreparedStatement ps = db.prepareStatement("INSERT INTO events(id, type, hash, at, asset) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setLong(1, id);
+                ps.setString(2, type.wireName());
+                ps.setString(3, state.hash());
+                ps.setLong(4, now);
+                ps.setString(5, toJson(stored));
+                ps.executeUpdate();
             }
-            for (PendingRecord r : batch) {
-                try {
-                    commitTogether(List.of(r));
-                } catch (SQLException | RuntimeException e) {
-                    r.fail(e);
-                }
-            }
-        } finally {
-            for (PendingRecord r : batch) {
-                if (!r.done) { // an Error went past: the records it left must not look recorded
-                    r.fail(new IllegalStateException("the store index stopped while recording " + r.state.hash()));
-                }
-            }
-        }
-    }
-
-    /** One transaction for {@code batch}: events and rows in order, one commit, then publishes each event. */
-    private void commitTogether(List<PendingRecord> batch) throws SQLException {
-        long first = nextEventId;
-        Counts after = totals;
-        List<StoreEvent> written = new ArrayList<>(batch.size());
-        try {
-            long id = first;
-            for (PendingRecord r : batch) {
-                Asset s = r.state;
-                Asset stored = new Asset(s.hash(), s.size(), s.mimeType(), s.application(), s.tags(), s.user(),
-                        s.fileName(), s.createdAt(), s.ingestedAt(), s.updatedAt(), id, s.deletedAt());
-                try (PreparedStatement ps = db.prepareStatement("INSERT INTO events(id, type, hash, at, asset) VALUES (?, ?, ?, ?, ?)")) {
-                    ps.setLong(1, id);
-                    ps.setString(2, r.type.wireName());
-                    ps.setString(3, s.hash());
-                    ps.setLong(4, r.now);
-                    ps.setString(5, toJson(stored));
-                    ps.executeUpdate();
-                }
-                after = after == null ? null : after.after(r.before.orElse(null), stored);
-                upsertRow(stored);
-                written.add(new StoreEvent(id, r.type, r.now, stored));
-                id++;
-            }
+            Counts after = totals == null ? null : totals.after(before.orElse(null), stored);
+            upsertRow(stored);
             db.commit();
-            commits++;
-            nextEventId = id;
+            nextEventId = id + 1;
             totals = after;
+            StoreEvent event = new StoreEvent(id, type, now, stored);
+            publish.accept(event);
+            return event;
         } catch (SQLException | RuntimeException e) {
             totals = null; // recounted when next needed: a failed commit may still have written
             db.rollback();
             nextEventId = readNextEventId();
             throw e;
-        }
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).complete(written.get(i));
-        }
-    }
-
-    /** A record waiting to be written; {@link #done} is read and written under the index's monitor. */
-    private static final class PendingRecord {
-        final StoreEvent.Type type;
-        final Optional<Asset> before;
-        final Asset state;
-        final long now;
-        final java.util.function.Consumer<StoreEvent> publish;
-        boolean done;
-        private StoreEvent event;
-        private Exception failure;
-
-        PendingRecord(StoreEvent.Type type, Optional<Asset> before, Asset state, long now,
-                java.util.function.Consumer<StoreEvent> publish) {
-            this.type = type;
-            this.before = before;
-            this.state = state;
-            this.now = now;
-            this.publish = publish;
-        }
-
-        /** Committed: publishes the event (in id order, since batches and their records are completed in order). */
-        void complete(StoreEvent e) {
-            event = e;
-            done = true;
-            publish.accept(e);
-        }
-
-        void fail(Exception e) {
-            failure = e;
-            done = true;
-        }
-
-        StoreEvent outcome() throws SQLException {
-            if (failure instanceof SQLException e) {
-                throw e;
-            }
-            if (failure instanceof RuntimeException e) {
-                throw e;
-            }
-            return event;
         }
     }
 
