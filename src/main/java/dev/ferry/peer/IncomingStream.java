@@ -12,7 +12,7 @@ import java.util.function.LongConsumer;
  * The receiving end of a streamed response: Data pieces queue here as the link's reader delivers them and
  * the consumer reads them as an InputStream. The window is the flow control of docs/protocol.md: the
  * sender may have at most {@link Protocol#INITIAL_WINDOW} bytes unread here; as the consumer reads, Credit
- * is granted back in half-window steps. So a slow consumer holds at most one window in memory and stalls
+ * is granted back in steps of a quarter of the window. So a slow consumer holds at most one window in memory and stalls
  * the sender, never the link. Thread-safe between one producer (the link reader) and one consumer.
  */
 final class IncomingStream extends InputStream {
@@ -93,9 +93,51 @@ final class IncomingStream extends InputStream {
         if (len == 0) {
             return 0;
         }
+        if (!awaitPiece()) {
+            return -1;
+        }
+        byte[] head = pieces.peek();
+        int n = Math.min(len, head.length - offsetInHead);
+        System.arraycopy(head, offsetInHead, b, off, n);
+        offsetInHead += n;
+        if (offsetInHead == head.length) {
+            pieces.poll();
+            offsetInHead = 0;
+        }
+        consumed(n);
+        return n;
+    }
+
+    /**
+     * Writes the rest of the stream to {@code out} a Data payload at a time, straight from the arrays the link's
+     * reader filled, instead of copying them through a buffer as {@link InputStream#transferTo} does. The lock is
+     * not held while {@code out} writes, so the reader goes on queueing pieces meanwhile.
+     */
+    @Override
+    public long transferTo(java.io.OutputStream out) throws IOException {
+        long total = 0;
+        while (true) {
+            byte[] piece;
+            int off;
+            synchronized (this) {
+                if (!awaitPiece()) {
+                    return total;
+                }
+                piece = pieces.poll();
+                off = offsetInHead;
+                offsetInHead = 0;
+                consumed(piece.length - off);
+            }
+            out.write(piece, off, piece.length - off);
+            total += piece.length - off;
+        }
+    }
+
+    /** Waits until a piece is queued: true, or false at the end of the stream; throws if it failed or was closed. */
+    private boolean awaitPiece() throws IOException {
         while (pieces.isEmpty()) {
             if (ended) {
-                return -1;
+                return false;
             }
             if (failure != null) {
                 throw failure;
@@ -110,21 +152,17 @@ final class IncomingStream extends InputStream {
                 throw new java.io.InterruptedIOException("interrupted while reading a peer stream");
             }
         }
-        byte[] head = pieces.peek();
-        int n = Math.min(len, head.length - offsetInHead);
-        System.arraycopy(head, offsetInHead, b, off, n);
-        offsetInHead += n;
-        if (offsetInHead == head.length) {
-            pieces.poll();
-            offsetInHead = 0;
-        }
+        return true;
+    }
+
+    /** {@code n} more bytes were taken by the consumer: Credit goes back in quarter-window steps. */
+    private void consumed(long n) {
         consumedSinceGrant += n;
         if (!ended && consumedSinceGrant >= WINDOW / 4) {
             granted += consumedSinceGrant;
             grant.accept(consumedSinceGrant);
             consumedSinceGrant = 0;
         }
-        return n;
     }
 
     @Override

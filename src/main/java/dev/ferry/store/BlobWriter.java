@@ -29,6 +29,8 @@ public final class BlobWriter extends OutputStream {
     /** Taken from {@link Chunks} with the first small piece (most uploads arrive in large ones), given back at close. */
     private ByteBuffer batch;
     private long size;
+    /** The size the caller said to expect (see {@link #expectSize}); 0 when unknown. */
+    private long expected;
     private boolean finished;
     private String hash;
     /**
@@ -75,8 +77,9 @@ public final class BlobWriter extends OutputStream {
             throw new UploadTooLargeException(limit);
         }
         size += buf.remaining();
-        if (buf.remaining() >= BATCH / 4 && buf.hasArray()) {
-            // Large enough to hash and write as it is, without gathering it into the batch first.
+        if ((buf.remaining() >= BATCH / 4 || goesPastPageCache()) && buf.hasArray()) {
+            // Large enough to hash and write as it is, without gathering it into the batch first; or bound for a
+            // direct write, which gathers pieces in its aligned buffer anyway.
             flushBatch();
             digest.update(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
             writeOut(buf);
@@ -108,10 +111,23 @@ public final class BlobWriter extends OutputStream {
         maybeSyncEarly();
     }
 
+    /**
+     * The caller knows how many bytes will come (a fetch knows the asset's size): a large blob then goes past the
+     * page cache from its first piece, and its pieces are not gathered into a batch first (the direct write gathers
+     * them in its aligned buffer anyway). Only a hint: the blob may end up shorter or longer.
+     */
+    public void expectSize(long bytes) {
+        expected = bytes;
+    }
+
+    private boolean goesPastPageCache() {
+        return out != null ? out.isDirect() : expected >= RangeWriter.MIN_DIRECT;
+    }
+
     /** Past the page cache once the blob is known to be large (see {@link RangeWriter}). */
     private void writeOut(ByteBuffer buf) throws IOException {
         if (out == null) {
-            out = RangeWriter.open(temp, channel, 0, size);
+            out = RangeWriter.open(temp, channel, 0, Math.max(size, expected));
         }
         out.write(buf);
     }

@@ -174,6 +174,23 @@ public final class Fetcher implements AutoCloseable {
                     }
                     return n;
                 }
+
+                @Override
+                public long transferTo(java.io.OutputStream out) throws IOException {
+                    // The link's stream hands over whole Data payloads (no copy through a buffer); count them as they go.
+                    return in.transferTo(new java.io.OutputStream() {
+                        @Override
+                        public void write(int b) throws IOException {
+                            write(new byte[] {(byte) b}, 0, 1);
+                        }
+
+                        @Override
+                        public void write(byte[] b, int off, int len) throws IOException {
+                            out.write(b, off, len);
+                            t.done().addAndGet(len);
+                        }
+                    });
+                }
             });
             return true;
         } catch (IOException | RuntimeException ex) {

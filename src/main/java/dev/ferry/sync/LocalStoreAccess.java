@@ -50,6 +50,7 @@ public final class LocalStoreAccess implements StoreAccess {
     @Override
     public void push(Entry e, InputStream bytes) throws IOException {
         try (BlobWriter w = store.newWriter()) {
+            w.expectSize(e.size());
             bytes.transferTo(w);
             store.commit(w, new AssetMetadata(e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(), e.createdAt()),
                     StoreEvent.Type.PUSH, e.hash());

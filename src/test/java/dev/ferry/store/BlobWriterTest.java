@@ -13,7 +13,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The writer's batching and pipelined hashing give exactly the bytes and SHA-256 of the input, whatever the piece sizes. */
+/**
+ * The writer's batching, direct writes and pipelined hashing give exactly the bytes and SHA-256 of the input, whatever
+ * the piece sizes and whatever size the caller said to expect.
+ */
 class BlobWriterTest {
     @TempDir
     Path dir;
@@ -21,7 +24,7 @@ class BlobWriterTest {
     @Test
     void hashAndBytesMatchForRandomPieceSizesAcrossTheInlineThreshold() throws Exception {
         Random random = new Random(TestSeed.seed("BlobWriterTest"));
-        for (int round = 0; round < 6; round++) {
+        for (int round = 0; round < 12; round++) {
             int size = switch (round) {
                 case 0 -> 0;
                 case 1 -> 1;
@@ -34,6 +37,14 @@ class BlobWriterTest {
             Path file = dir.resolve("blob-" + round);
             String hash;
             try (BlobWriter w = new BlobWriter(file, Long.MAX_VALUE)) {
+                if (random.nextInt(3) > 0) { // a fetch says what size to expect; only a hint, which may be wrong
+                    w.expectSize(switch (random.nextInt(4)) {
+                        case 0 -> size;
+                        case 1 -> size / 2;
+                        case 2 -> 2L * size + 1;
+                        default -> 300 << 10;
+                    });
+                }
                 int off = 0;
                 while (off < size) {
                     int n = Math.min(size - off, 1 + random.nextInt(random.nextBoolean() ? 100 : 3 << 20));
