@@ -12,8 +12,8 @@ import java.util.function.LongConsumer;
  * The receiving end of a streamed response: Data pieces queue here as the link's reader delivers them and
  * the consumer reads them as an InputStream. The window is the flow control of docs/protocol.md: the
  * sender may have at most {@link Protocol#INITIAL_WINDOW} bytes unread here; as the consumer reads, Credit
- * is granted back in steps of a quarter of the window. So a slow consumer holds at most one window in memory and stalls
- * the sender, never the link. Thread-safe between one producer (the link reader) and one consumer.
+ * is granted back in steps of a quarter of the window. So a slow consumer holds at most about one window in
+ * memory and stalls the sender, never the link. Thread-safe between one producer (the link reader) and one consumer.
  */
 final class IncomingStream extends InputStream {
     /**
@@ -111,7 +111,9 @@ final class IncomingStream extends InputStream {
     /**
      * Writes the rest of the stream to {@code out} a Data payload at a time, straight from the arrays the link's
      * reader filled, instead of copying them through a buffer as {@link InputStream#transferTo} does. The lock is
-     * not held while {@code out} writes, so the reader goes on queueing pieces meanwhile.
+     * not held while {@code out} writes, so the reader goes on queueing pieces meanwhile. A piece counts as consumed
+     * (and its Credit goes back) when it is taken, so at most one window and one piece are held here and in
+     * {@code out}; if {@code out} fails, that piece is lost to this stream, which the caller then abandons.
      */
     @Override
     public long transferTo(java.io.OutputStream out) throws IOException {
@@ -136,14 +138,14 @@ final class IncomingStream extends InputStream {
     /** Waits until a piece is queued: true, or false at the end of the stream; throws if it failed or was closed. */
     private boolean awaitPiece() throws IOException {
         while (pieces.isEmpty()) {
+            if (closed) { // before the end: close() dropped what was queued, so an end now would hide missing bytes
+                throw new IOException("stream closed");
+            }
             if (ended) {
                 return false;
             }
             if (failure != null) {
                 throw failure;
-            }
-            if (closed) {
-                throw new IOException("stream closed");
             }
             try {
                 wait();

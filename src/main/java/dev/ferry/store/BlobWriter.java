@@ -21,7 +21,7 @@ import java.security.NoSuchAlgorithmException;
 public final class BlobWriter extends OutputStream {
     private final Path temp;
     private final FileChannel channel;
-    /** Created with the first bytes written, so a small blob never opens a second (direct) channel. */
+    /** Created with the first bytes written, so a small blob never opens a second (direct) channel unless told to expect a large one. */
     private RangeWriter out;
     private final PipelinedDigest digest;
     private final long limit;
@@ -66,8 +66,9 @@ public final class BlobWriter extends OutputStream {
     }
 
     /**
-     * Appends the buffer's remaining bytes. They are gathered into {@link #BATCH}-byte batches, each hashed and
-     * written with one call, so the small pieces an HTTP body arrives in cost few system calls.
+     * Appends the buffer's remaining bytes. Small pieces are gathered into {@link #BATCH}-byte batches, each hashed
+     * and written with one call, so the small pieces an HTTP body arrives in cost few system calls; large pieces,
+     * and every piece of a blob written past the page cache (whose direct write gathers them itself), go as they are.
      */
     public void write(ByteBuffer buf) throws IOException {
         if (finished) {

@@ -26,6 +26,9 @@ final class PipelinedDigest {
     private BlockingQueue<byte[]> free;
     private Thread hasher;
     private volatile Throwable failure;
+    /** The piece being filled and how much of it is (once hand-off has started). */
+    private byte[] filling;
+    private int filled;
 
     private record Piece(byte[] bytes, int length) {}
 
@@ -43,13 +46,28 @@ final class PipelinedDigest {
         if (hasher == null) {
             start();
         }
+        // Small updates (a fetch's 64 KiB payloads) fill one piece before it is handed over, so the hasher gets
+        // whole pieces and the hand-offs stay one per PIECE bytes.
         while (len > 0) {
-            byte[] piece = take(free);
-            int n = Math.min(piece.length, len);
-            System.arraycopy(b, off, piece, 0, n);
-            put(new Piece(piece, n));
+            if (filling == null) {
+                filling = take(free);
+                filled = 0;
+            }
+            int n = Math.min(filling.length - filled, len);
+            System.arraycopy(b, off, filling, filled, n);
+            filled += n;
             off += n;
             len -= n;
+            if (filled == filling.length) {
+                handOver();
+            }
+        }
+    }
+
+    private void handOver() throws IOException {
+        if (filling != null && filled > 0) {
+            put(new Piece(filling, filled));
+            filling = null;
         }
     }
 
@@ -80,6 +98,7 @@ final class PipelinedDigest {
     /** Waits for the hasher and returns the digest. */
     byte[] finish() throws IOException {
         if (hasher != null) {
+            handOver();
             put(new Piece(END, 0));
             try {
                 hasher.join();
