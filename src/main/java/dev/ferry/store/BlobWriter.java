@@ -21,7 +21,10 @@ import java.security.NoSuchAlgorithmException;
 public final class BlobWriter extends OutputStream {
     private final Path temp;
     private final FileChannel channel;
-    /** Created with the first bytes written, so a small blob never opens a second (direct) channel unless told to expect a large one. */
+    /**
+     * Created with the first bytes written, so a small blob never opens a second (direct) channel, unless the caller
+     * said to expect a large one.
+     */
     private RangeWriter out;
     private final PipelinedDigest digest;
     private final long limit;

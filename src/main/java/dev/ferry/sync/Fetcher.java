@@ -177,7 +177,8 @@ public final class Fetcher implements AutoCloseable {
 
                 @Override
                 public long transferTo(java.io.OutputStream out) throws IOException {
-                    // The link's stream hands over whole Data payloads (no copy through a buffer); count them as they go.
+                    // The link's stream hands over whole Data payloads (no copy through a buffer);
+                    // count them as they go.
                     return in.transferTo(new java.io.OutputStream() {
                         @Override
                         public void write(int b) throws IOException {

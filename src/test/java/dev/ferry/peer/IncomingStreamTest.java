@@ -58,7 +58,8 @@ class IncomingStreamTest {
         assertEquals(data.length - first, moved);
         assertArrayEquals(data, out.toByteArray());
         assertTrue(granted.get() >= data.length, "credit was granted back as the bytes were taken");
-        assertTrue(granted.get() <= IncomingStream.WINDOW + data.length, "never more credit than bytes taken: " + granted);
+        assertTrue(granted.get() <= IncomingStream.WINDOW + data.length,
+                "never more credit than bytes taken: " + granted);
         assertEquals(-1, in.read());
     }
 
@@ -66,7 +67,8 @@ class IncomingStreamTest {
     void creditIsGrantedForExactlyTheBytesTaken() throws Exception {
         List<Long> grants = new ArrayList<>();
         IncomingStream in = new IncomingStream(Clock.systemUTC(), grants::add, () -> { });
-        assertEquals(List.of(IncomingStream.WINDOW - Protocol.INITIAL_WINDOW), grants, "the rest of the window at once");
+        assertEquals(List.of(IncomingStream.WINDOW - Protocol.INITIAL_WINDOW), grants,
+                "the rest of the window at once");
         grants.clear();
         int quarter = (int) (IncomingStream.WINDOW / 4);
         byte[] piece = new byte[quarter];
