@@ -95,7 +95,7 @@ final class BlockFetcher {
         // as done only once the writer has put it in the file, so one the writer still gathered when a write
         // failed is fetched again with the rest.
         RangeWriter w = RangeWriter.open(file, out, start, length);
-        boolean direct = true;
+        boolean direct;
         try {
             try (java.io.InputStream in = ranges.open(start, length, attempt)) {
                 for (BlockList.Block b : run) {

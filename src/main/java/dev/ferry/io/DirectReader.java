@@ -64,11 +64,7 @@ public final class DirectReader extends InputStream {
                 if (buffer != null) {
                     return new DirectReader(file, size, ch, buffer, offset);
                 }
-                try {
-                    ch.close(); // every aligned buffer is taken: read the ordinary way
-                } catch (IOException e) {
-                    // nothing was read through it
-                }
+                RangeWriter.closeQuietly(ch); // every aligned buffer is taken: read the ordinary way
             }
         }
         return ordinaryFrom(file, offset);
@@ -168,14 +164,8 @@ public final class DirectReader extends InputStream {
             AlignedBuffers.giveBack(buffer);
             buffer = null;
         }
-        if (direct != null) {
-            try {
-                direct.close();
-            } catch (IOException e) {
-                // only reads went through it
-            }
-            direct = null;
-        }
+        RangeWriter.closeQuietly(direct);
+        direct = null;
     }
 
     @Override

@@ -195,7 +195,7 @@ public final class RangeWriter implements Closeable {
             throw e;
         } finally {
             if (stage != null) {
-                giveBack(stage);
+                AlignedBuffers.giveBack(stage);
                 stage = null;
             }
             closeDirect();
@@ -206,24 +206,28 @@ public final class RangeWriter implements Closeable {
     public void discard() {
         closed = true;
         if (stage != null) {
-            giveBack(stage);
+            AlignedBuffers.giveBack(stage);
             stage = null;
         }
         closeDirect();
     }
 
     private void closeDirect() {
-        if (direct != null) {
-            try {
-                direct.close();
-            } catch (IOException e) {
-                // Nothing is lost: every direct write already returned.
-            }
-            direct = null;
-        }
+        closeQuietly(direct); // nothing is lost: every direct write already returned
+        direct = null;
     }
 
-    private static void giveBack(ByteBuffer b) {
-        AlignedBuffers.giveBack(b);
+    /**
+     * Closes a second channel opened for direct I/O, ignoring a failure: only reads, or writes that already returned,
+     * went through it, and the caller's own channel is what it relies on. Null is ignored.
+     */
+    static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // nothing to recover: the caller never relies on this channel
+            }
+        }
     }
 }

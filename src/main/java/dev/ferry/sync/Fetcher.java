@@ -165,40 +165,52 @@ public final class Fetcher implements AutoCloseable {
         }
         fetchedFrom.put(m.hash(), link.remoteId().toString());
         try (InputStream in = reply.stream() != null ? reply.stream() : InputStream.nullInputStream()) {
-            store.push(e, new java.io.FilterInputStream(in) {
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    int n = super.read(b, off, len);
-                    if (n > 0) {
-                        t.done().addAndGet(n);
-                    }
-                    return n;
-                }
-
-                @Override
-                public long transferTo(java.io.OutputStream out) throws IOException {
-                    // The link's stream hands over whole Data payloads (no copy through a buffer);
-                    // count them as they go.
-                    return in.transferTo(new java.io.OutputStream() {
-                        @Override
-                        public void write(int b) throws IOException {
-                            write(new byte[] {(byte) b}, 0, 1);
-                        }
-
-                        @Override
-                        public void write(byte[] b, int off, int len) throws IOException {
-                            out.write(b, off, len);
-                            t.done().addAndGet(len);
-                        }
-                    });
-                }
-            });
+            store.push(e, new ProgressStream(in, t.done()));
             return true;
         } catch (IOException | RuntimeException ex) {
             fetchedFrom.remove(m.hash());
             throw ex;
         } finally {
             transfers.remove(m.hash());
+        }
+    }
+
+    /**
+     * Counts the bytes of a transfer as the store takes them (for {@code GET /libraries/{id}}), however it takes them:
+     * by reads, or by {@code transferTo}, where the link's stream hands over whole Data payloads without a copy.
+     */
+    private static final class ProgressStream extends java.io.FilterInputStream {
+        private final AtomicLong done;
+
+        ProgressStream(InputStream in, AtomicLong done) {
+            super(in);
+            this.done = done;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                done.addAndGet(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long transferTo(java.io.OutputStream out) throws IOException {
+            return in.transferTo(new java.io.FilterOutputStream(out) {
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                    done.incrementAndGet();
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    done.addAndGet(len);
+                }
+            });
         }
     }
 
