@@ -1,0 +1,90 @@
+package dev.ferry.library;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ferry.store.AssetFilter;
+import dev.ferry.testing.TestSeed;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A library's counts (live assets, their bytes, tombstones) are kept in step with its entries instead of counted on
+ * every call: after any seeded mix of adds, metadata changes, deletes, re-adds and forgotten tombstones they equal
+ * both a model of the entries and a count made from scratch by a store that opens the same database (real SQLite).
+ */
+class LibraryCountsTest {
+    @TempDir
+    Path dir;
+
+    private static Entry entry(int asset, int size, int version, boolean deleted, long changedAt) {
+        return new Entry(String.format("%064x", asset), size, "text/plain", null, List.of("v" + version), null,
+                "f" + asset, 1, deleted, changedAt, 0);
+    }
+
+    @Test
+    void countsFollowEveryChangeAndEqualAFreshCount() throws Exception {
+        long seed = TestSeed.seed("LibraryCountsTest");
+        Random rnd = new Random(seed);
+        Path db = dir.resolve("libraries.db");
+        Map<String, Entry> model = new HashMap<>();
+        String id;
+        try (LibraryStore store = new LibraryStore(db)) {
+            id = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1).id();
+            Library other = store.create(null, "other", Library.ASSETS, AssetFilter.ALL, 1);
+            store.putAll(other.id(), List.of(entry(1, 1000, 0, false, 1)));
+            int firstLook = 1 + rnd.nextInt(20); // the counts are first asked for part-way: counted once, then kept
+            for (int round = 0; round < 60; round++) {
+                List<Entry> batch = new ArrayList<>();
+                for (int i = rnd.nextInt(8); i >= 0; i--) {
+                    // Few assets and many changes: sizes change, live assets are deleted, tombstones come back to life,
+                    // and deletes name assets the library never held.
+                    Entry e = entry(rnd.nextInt(25), 1 + rnd.nextInt(5000), rnd.nextInt(3), rnd.nextInt(3) == 0,
+                            1000L * round + i);
+                    batch.add(e);
+                    Entry old = model.get(e.hash());
+                    boolean live = old != null && !old.deleted();
+                    if (!(e.deleted() && !live)) {
+                        model.put(e.hash(), e);
+                    }
+                }
+                store.putAll(id, batch);
+                if (round % 17 == 16) {
+                    long before = 1000L * round - 5000;
+                    store.forgetTombstones(id, before);
+                    model.values().removeIf(e -> e.deleted() && e.changedAt() < before);
+                }
+                if (round >= firstLook) {
+                    assertEquals(expected(model), store.counts(id), "after round " + round + " (seed " + seed + ")");
+                }
+            }
+            assertEquals(new LibraryStore.Counts(1, 1000, 0), store.counts(other.id()), "another library's counts");
+        }
+        try (LibraryStore reopened = new LibraryStore(db)) {
+            assertEquals(expected(model), reopened.counts(id), "counted from scratch (seed " + seed + ")");
+        }
+    }
+
+    @Test
+    void aDeletedLibraryStartsAgainFromZero() throws Exception {
+        try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
+            Library l = store.create(null, "gone", Library.ASSETS, AssetFilter.ALL, 1);
+            store.putAll(l.id(), List.of(entry(1, 10, 0, false, 1), entry(2, 20, 0, false, 1)));
+            assertEquals(new LibraryStore.Counts(2, 30, 0), store.counts(l.id()));
+            store.delete(l.id());
+            assertEquals(new LibraryStore.Counts(0, 0, 0), store.counts(l.id()));
+        }
+    }
+
+    private static LibraryStore.Counts expected(Map<String, Entry> model) {
+        long assets = model.values().stream().filter(e -> !e.deleted()).count();
+        long bytes = model.values().stream().filter(e -> !e.deleted()).mapToLong(Entry::size).sum();
+        long deleted = model.values().stream().filter(Entry::deleted).count();
+        return new LibraryStore.Counts(assets, bytes, deleted);
+    }
+}
