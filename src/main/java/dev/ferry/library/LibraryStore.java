@@ -15,8 +15,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -85,7 +87,7 @@ public final class LibraryStore implements AutoCloseable {
      * library's status ({@code GET /libraries/{id}}) need not read and parse every entry: at 34,000 entries that scan
      * took 100-190 ms per call (now microseconds). Filled per library on first use, changed after a commit only.
      */
-    private final java.util.Map<String, Counts> totals = new java.util.HashMap<>();
+    private final Map<String, Counts> totals = new HashMap<>();
 
     public LibraryStore(Path file) throws IOException {
         db = Sqlite.open(file, SCHEMA, "library database");
@@ -575,7 +577,9 @@ public final class LibraryStore implements AutoCloseable {
         Counts known = totals.get(libraryId);
         if (known == null) {
             known = countEntries(libraryId);
-            totals.put(libraryId, known);
+            if (get(libraryId).isPresent()) { // a library asked about just after its deletion is not remembered
+                totals.put(libraryId, known);
+            }
         }
         return known;
     }

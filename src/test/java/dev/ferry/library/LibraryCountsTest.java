@@ -1,15 +1,20 @@
 package dev.ferry.library;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.store.AssetFilter;
 import dev.ferry.testing.TestSeed;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,11 +38,13 @@ class LibraryCountsTest {
         Random rnd = new Random(seed);
         Path db = dir.resolve("libraries.db");
         Map<String, Entry> model = new HashMap<>();
+        Set<String> seen = new HashSet<>(); // the kinds of change the seed produced, so that a weak seed shows
         String id;
         try (LibraryStore store = new LibraryStore(db)) {
             id = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1).id();
             Library other = store.create(null, "other", Library.ASSETS, AssetFilter.ALL, 1);
             store.putAll(other.id(), List.of(entry(1, 1000, 0, false, 1)));
+            assertEquals(new LibraryStore.Counts(1, 1000, 0), store.counts(other.id()));
             int firstLook = 1 + rnd.nextInt(20); // the counts are first asked for part-way: counted once, then kept
             for (int round = 0; round < 60; round++) {
                 List<Entry> batch = new ArrayList<>();
@@ -51,12 +58,15 @@ class LibraryCountsTest {
                     boolean live = old != null && !old.deleted();
                     if (!(e.deleted() && !live)) {
                         model.put(e.hash(), e);
+                        seen.add((old == null ? "none" : old.deleted() ? "deleted" : "live") + ">" + (e.deleted() ? "deleted" : "live"));
                     }
                 }
                 store.putAll(id, batch);
                 if (round % 17 == 16) {
                     long before = 1000L * round - 5000;
-                    store.forgetTombstones(id, before);
+                    if (store.forgetTombstones(id, before) > 0 && round >= firstLook) {
+                        seen.add("forgotten");
+                    }
                     model.values().removeIf(e -> e.deleted() && e.changedAt() < before);
                 }
                 if (round >= firstLook) {
@@ -67,6 +77,27 @@ class LibraryCountsTest {
         }
         try (LibraryStore reopened = new LibraryStore(db)) {
             assertEquals(expected(model), reopened.counts(id), "counted from scratch (seed " + seed + ")");
+        }
+        assertEquals(Set.of("none>live", "live>live", "live>deleted", "deleted>live", "forgotten"), seen,
+                "every kind of change was exercised (seed " + seed + ")");
+    }
+
+    @Test
+    void aBatchThatFailsChangesNoCounts() throws Exception {
+        Path db = dir.resolve("libraries.db");
+        String id;
+        try (LibraryStore store = new LibraryStore(db)) {
+            id = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1).id();
+            store.putAll(id, List.of(entry(1, 10, 0, false, 1)));
+            assertEquals(new LibraryStore.Counts(1, 10, 0), store.counts(id));
+            // The first change is applied inside the transaction, then the second (no hash) fails it: all rolled back.
+            Entry broken = new Entry(null, 5, "text/plain", null, List.of(), null, "x", 1, false, 2, 0);
+            assertThrows(IOException.class, () -> store.putAll(id, List.of(entry(2, 20, 0, false, 2), broken)));
+            assertTrue(store.entry(id, entry(2, 20, 0, false, 2).hash()).isEmpty(), "nothing of the batch was kept");
+            assertEquals(new LibraryStore.Counts(1, 10, 0), store.counts(id));
+        }
+        try (LibraryStore reopened = new LibraryStore(db)) {
+            assertEquals(new LibraryStore.Counts(1, 10, 0), reopened.counts(id));
         }
     }
 
