@@ -64,12 +64,19 @@ public final class Sqlite {
             db.commit();
             return result;
         } catch (SQLException | IOException | RuntimeException e) {
-            try {
-                db.rollback();
-            } catch (SQLException ignored) {
-                // the connection is broken; the original failure says why
-            }
+            rollbackQuietly(db);
             throw e instanceof IOException io ? io : new IOException(what + ": " + e.getMessage(), e);
+        } catch (Error e) {
+            rollbackQuietly(db); // never leave the half-done work open for the next transaction's commit
+            throw e;
+        }
+    }
+
+    private static void rollbackQuietly(Connection db) {
+        try {
+            db.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the original failure says why
         }
     }
 
