@@ -456,6 +456,8 @@ public final class LibraryStore implements AutoCloseable {
      */
     public synchronized List<Entry> putAll(String libraryId, List<Entry> states) throws IOException {
         Counts[] counted = {totals.get(libraryId)};
+        // Counted again when next asked for if this fails: a commit that reports failure may still have written.
+        totals.remove(libraryId);
         List<Entry> result = tx(() -> {
             Library lib = get(libraryId).orElseThrow(() -> new IOException("no library " + libraryId));
             long rev = lib.revision();
@@ -529,6 +531,7 @@ public final class LibraryStore implements AutoCloseable {
      * many were forgotten.
      */
     public synchronized int forgetTombstones(String libraryId, long beforeMs) throws IOException {
+        Counts known = totals.remove(libraryId); // counted again when next asked for if this fails (see putAll)
         int forgotten = tx(() -> {
             List<String> old = new ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement("SELECT hash, state FROM entries WHERE library_id = ? AND deleted = 1")) {
@@ -546,7 +549,9 @@ public final class LibraryStore implements AutoCloseable {
             }
             return old.size();
         });
-        totals.computeIfPresent(libraryId, (id, c) -> new Counts(c.assets(), c.bytes(), c.deleted() - forgotten));
+        if (known != null) {
+            totals.put(libraryId, new Counts(known.assets(), known.bytes(), known.deleted() - forgotten));
+        }
         return forgotten;
     }
 
