@@ -124,7 +124,7 @@ final class AssetIndex implements AutoCloseable {
             StoreEvent event = new StoreEvent(id, type, now, stored);
             publish.accept(event);
             return event;
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | RuntimeException | Error e) { // an Error too: nothing may stay open for the next commit
             totals = null; // recounted when next needed: a failed commit may still have written
             db.rollback();
             nextEventId = readNextEventId();
