@@ -141,6 +141,11 @@ public final class BlobWriter extends OutputStream {
             return; // written past the page cache: there is no dirty data for an early flush to start on
         }
         if (size - syncedUpTo >= EARLY_SYNC_BYTES && (earlySync == null || earlySync.isDone())) {
+            if (earlySync != null && earlySync.isCompletedExceptionally()) {
+                // Kept, not replaced: Linux reports a writeback error to one fdatasync only, so a later one on this
+                // file (and the final fsync) may succeed over pages that never reached the disk.
+                return;
+            }
             syncedUpTo = size;
             earlySync = java.util.concurrent.CompletableFuture.runAsync(() -> {
                 try {
