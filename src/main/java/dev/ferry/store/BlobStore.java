@@ -66,7 +66,14 @@ final class BlobStore {
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("blob directory " + blobs + " and temp directory " + tmp + " must be on one file system", e);
         }
-        fsyncDirectory(dir);
+        try {
+            fsyncDirectory(dir);
+        } catch (UncheckedIOException e) {
+            // Not known to be durable, so not left in place: a retry would find it there and trust it. The upload
+            // fails and its bytes go; the client or the fetcher sends them again.
+            Files.deleteIfExists(target);
+            throw e.getCause();
+        }
     }
 
     /**
