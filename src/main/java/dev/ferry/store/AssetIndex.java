@@ -103,6 +103,33 @@ final class AssetIndex implements AutoCloseable {
      */
     synchronized StoreEvent record(StoreEvent.Type type, Optional<Asset> before, Asset state, long now,
             java.util.function.Consumer<StoreEvent> publish) throws SQLException {
+        // A tombstone is fsynced with its commit: the blob's unlink that follows is made durable at once, and a power
+        // cut must not keep the unlink but lose the tombstone (a live row without its bytes, which nothing refetches).
+        boolean durable = type == StoreEvent.Type.DELETE;
+        if (durable) {
+            setSynchronous("FULL");
+        }
+        try {
+            return recordAs(type, before, state, now, publish);
+        } finally {
+            if (durable) {
+                setSynchronous("NORMAL");
+            }
+        }
+    }
+
+    /** The safety level of the commits that follow; it can change only outside a transaction. */
+    private void setSynchronous(String level) throws SQLException {
+        db.setAutoCommit(true);
+        try (Statement st = db.createStatement()) {
+            st.execute("PRAGMA synchronous=" + level);
+        } finally {
+            db.setAutoCommit(false);
+        }
+    }
+
+    private StoreEvent recordAs(StoreEvent.Type type, Optional<Asset> before, Asset state, long now,
+            java.util.function.Consumer<StoreEvent> publish) throws SQLException {
         try {
             long id = nextEventId;
             Asset stored = new Asset(state.hash(), state.size(), state.mimeType(), state.application(), state.tags(),
