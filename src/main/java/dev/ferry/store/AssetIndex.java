@@ -113,7 +113,11 @@ final class AssetIndex implements AutoCloseable {
             return recordAs(type, before, state, now, publish);
         } finally {
             if (durable) {
-                setSynchronous("NORMAL");
+                try {
+                    setSynchronous("NORMAL");
+                } catch (SQLException e) {
+                    // The delete is committed and must not be reported failed; commits stay fsynced, only slower.
+                }
             }
         }
     }
