@@ -70,6 +70,23 @@ class ProcessLifecycleTest {
     }
 
     @Test
+    void sigtermWhileStartingStopsCleanlyToo() throws Exception {
+        Path data = dir.resolve("node");
+        // Returns once the store is up; the sync agent is still starting (about a second more).
+        ChildNode node = ChildNode.launch(data, java.util.Map.of("FERRY_STORE_LISTEN_ADDR", "127.0.0.1:0",
+                "FERRY_LISTEN_ADDR", "127.0.0.1:0", "FERRY_PEER_LISTEN_ADDR", "127.0.0.1:0", "FERRY_MDNS", "false"),
+                java.util.List.of(), java.util.List.of("start"), true, false);
+        boolean syncWasUp = Files.exists(data.resolve("sync-api.url"));
+        int code = node.terminate();
+        assertTrue(code == 143 || code == 0, "exit status " + code);
+        assertTrue(node.output().contains("Ferry stopped"), "sync agent up at SIGTERM: " + syncWasUp + "\n" + node.output());
+        assertFalse(Files.exists(data.resolve("store-api.url")));
+        try (ChildNode again = ChildNode.start(data)) {
+            assertFalse(again.output().contains("stopped without storing"), again.output());
+        }
+    }
+
+    @Test
     void secondDaemonOnTheSameDataDirectoryIsRefused() throws Exception {
         Path data = dir.resolve("node");
         try (ChildNode node = ChildNode.start(data)) {
