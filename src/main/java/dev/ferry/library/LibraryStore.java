@@ -669,13 +669,24 @@ public final class LibraryStore implements AutoCloseable {
 
     private void queueRow(String libraryId, Entry entry, String source) throws SQLException, IOException {
         List<String> sources = new ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT sources FROM missing WHERE hash = ? AND library_id = ?")) {
+        long queuedChange = Long.MIN_VALUE;
+        try (PreparedStatement ps = db.prepareStatement("SELECT sources, entry FROM missing WHERE hash = ? AND library_id = ?")) {
             ps.setString(1, entry.hash());
             ps.setString(2, libraryId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     sources.addAll(JSON.readValue(rs.getString(1), new TypeReference<List<String>>() {}));
+                    queuedChange = JSON.readValue(rs.getString(2), Entry.class).changedAt();
                 }
+            }
+        }
+        if (!sources.isEmpty() && entry.changedAt() > queuedChange) {
+            // The newest announcement is the one a delete must be weighed against (notNeeded).
+            try (PreparedStatement ps = db.prepareStatement("UPDATE missing SET entry = ? WHERE hash = ? AND library_id = ?")) {
+                ps.setString(1, JSON.writeValueAsString(entry));
+                ps.setString(2, entry.hash());
+                ps.setString(3, libraryId);
+                ps.executeUpdate();
             }
         }
         LinkedHashSet<String> all = new LinkedHashSet<>(sources);
@@ -805,9 +816,22 @@ public final class LibraryStore implements AutoCloseable {
         });
     }
 
-    /** One library no longer needs the asset (a member deleted it there); other libraries may still. */
-    public synchronized void notNeeded(String libraryId, String hash) throws IOException {
+    /**
+     * One library no longer needs the asset: a member deleted it there at {@code deletedAt}. A queued entry newer than
+     * that delete (the asset was added again on another member after it) stays queued, as a delete at or after an
+     * entry's change keeps it from being queued ({@link #addMissingAndSetCursor}). Other libraries may still need it.
+     */
+    public synchronized void notNeeded(String libraryId, String hash, long deletedAt) throws IOException {
         tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT entry FROM missing WHERE hash = ? AND library_id = ?")) {
+                ps.setString(1, hash);
+                ps.setString(2, libraryId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || JSON.readValue(rs.getString(1), Entry.class).changedAt() > deletedAt) {
+                        return null;
+                    }
+                }
+            }
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ? AND library_id = ?")) {
                 ps.setString(1, hash);
                 ps.setString(2, libraryId);

@@ -640,7 +640,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         Optional<Asset> local = store.get(e.hash());
         Optional<Entry> mine = libraries.entry(libraryId, e.hash());
         if (e.deleted()) {
-            libraries.notNeeded(libraryId, e.hash()); // this library no longer needs it
+            libraries.notNeeded(libraryId, e.hash(), e.changedAt()); // unless it was added again after the delete
             boolean newerHere = local.isPresent() && !local.get().deleted() && local.get().updatedAt() > e.changedAt();
             if (local.isPresent() && !local.get().deleted() && belongsTo(libraryId, mine, local.get(), timed) && !newerHere) {
                 store.delete(e.hash()); // the store event turns our entry into a tombstone too

@@ -48,6 +48,22 @@ class FetchQueueTest {
     }
 
     @Test
+    void aDeleteCancelsOnlyAQueuedEntryThatIsNotNewerThanIt() throws Exception {
+        try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
+            Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
+            Entry added = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1000, 1);
+            Entry addedAgain = new Entry(HASH, 10, "text/plain", null, List.of("again"), null, "x", 1, false, 3000, 7);
+            store.addMissingAndSetCursor(l.id(), List.of(added), "C", 0);   // C added it at 1000 ...
+            store.addMissingAndSetCursor(l.id(), List.of(addedAgain), "B", 0); // ... B added it again at 3000
+            store.notNeeded(l.id(), HASH, 2000); // C's delete, made at 2000, arrives last
+            assertEquals(1, store.missing(l.id()).size(), "an older delete leaves the newer announcement queued");
+            assertEquals(3000, store.missing(l.id()).get(0).entry().changedAt());
+            store.notNeeded(l.id(), HASH, 3000);
+            assertTrue(store.missing(l.id()).isEmpty(), "a delete at or after the queued change removes it");
+        }
+    }
+
+    @Test
     void aNewSourceForAnAssetWaitingOutItsBackoffMakesItDueAtOnce() throws Exception {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
