@@ -77,10 +77,14 @@ public final class Trees {
                 if (file.getFileName().toString().startsWith(".ferry-tmp-")) {
                     return FileVisitResult.CONTINUE;
                 }
-                if (attrs.isSymbolicLink()) {
-                    out.put(rel, "link:" + Files.readSymbolicLink(file));
-                } else {
-                    out.put(rel, "file:" + sha256(file) + (Files.isExecutable(file) ? ":x" : ""));
+                try {
+                    if (attrs.isSymbolicLink()) {
+                        out.put(rel, "link:" + Files.readSymbolicLink(file));
+                    } else {
+                        out.put(rel, "file:" + sha256(file) + (Files.isExecutable(file) ? ":x" : ""));
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // listed, then gone before it was read (Ferry is still applying changes): as visitFileFailed
                 }
                 return FileVisitResult.CONTINUE;
             }
