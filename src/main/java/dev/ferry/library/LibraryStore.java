@@ -591,24 +591,16 @@ public final class LibraryStore implements AutoCloseable {
 
     private Counts countEntries(String libraryId) throws IOException {
         return read(() -> {
-            long assets = 0;
-            long bytes = 0;
-            long deleted = 0;
+            Counts counts = new Counts(0, 0, 0);
             try (PreparedStatement ps = db.prepareStatement("SELECT state FROM entries WHERE library_id = ?")) {
                 ps.setString(1, libraryId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Entry e = JSON.readValue(rs.getString(1), Entry.class);
-                        if (e.deleted()) {
-                            deleted++;
-                        } else {
-                            assets++;
-                            bytes += e.size();
-                        }
+                        counts = counts.after(null, JSON.readValue(rs.getString(1), Entry.class));
                     }
                 }
             }
-            return new Counts(assets, bytes, deleted);
+            return counts;
         });
     }
 
