@@ -27,8 +27,8 @@ import org.eclipse.jetty.server.MultiPartParser;
 /**
  * Reads an ingest or push request: a multipart/form-data body with one {@code file} part and text fields
  * ({@code mime_type}, {@code application}, {@code tags}, {@code user}, {@code file_name}; a push adds
- * {@code hash} and {@code created_at}). The body is fed in large chunks to Jetty's streaming multipart parser,
- * which finds part boundaries with a Boyer-Moore-Horspool search; the file part's bytes go straight from the
+ * {@code hash}, {@code created_at} and {@code updated_at}). The body is fed in large chunks to Jetty's streaming
+ * multipart parser, which finds part boundaries with a Boyer-Moore-Horspool search; the file part's bytes go straight from the
  * request buffer into the {@link BlobWriter}, in whatever order the parts come, so the seed's
  * {@code -F file=@photo.jpg -F mime_type=image/jpeg} (file first) works and nothing is held in memory.
  * Any problem is an {@link ApiException} naming the field; the caller's writer is then closed, which
@@ -42,7 +42,7 @@ final class IngestForm {
     private static final Pattern MIME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\\s*;.*)?");
     private static final Set<String> INGEST_FIELDS = Set.of("file", "mime_type", "application", "tags", "user", "file_name");
     private static final Set<String> PUSH_FIELDS = Set.of("file", "mime_type", "application", "tags", "user", "file_name",
-            "hash", "created_at");
+            "hash", "created_at", "updated_at");
 
     private final BlobWriter writer;
     private final Set<String> allowed;
@@ -239,7 +239,7 @@ final class IngestForm {
                 ? partContentType : "application/octet-stream";
         String fileName = fields.getOrDefault("file_name", partFileName);
         return new AssetMetadata(mime, fields.get("application"), tags("field 'tags'", fields.get("tags")),
-                fields.get("user"), fileName, createdAt(), fallback);
+                fields.get("user"), fileName, millis("created_at"), millis("updated_at"), fallback);
     }
 
     /** The hash a push says its bytes have, or null for an ingest. */
@@ -255,8 +255,9 @@ final class IngestForm {
         }
     }
 
-    private Long createdAt() {
-        String t = fields.get("created_at");
+    /** A time field of a push ({@code created_at}, {@code updated_at}), or null when not given. */
+    private Long millis(String field) {
+        String t = fields.get(field);
         if (t == null) {
             return null;
         }
@@ -268,7 +269,7 @@ final class IngestForm {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw ApiException.badRequest("field 'created_at' must be milliseconds since the epoch, got '" + t + "'");
+        throw ApiException.badRequest("field '" + field + "' must be milliseconds since the epoch, got '" + t + "'");
     }
 
     /** Tags as a JSON array ({@code ["a","b"]}) or comma-separated ({@code a,b}); {@code what} names the source in errors. */

@@ -451,59 +451,96 @@ public final class LibraryStore implements AutoCloseable {
      * Records the assets' states in the library, in order, in one transaction (a batch of store changes costs one
      * commit and one revision update, not one per asset). A state that differs from what the index holds gets the
      * library's next revision; one that is the same changes nothing. A deleted state is recorded only over a live
-     * entry: the index never gains a tombstone for an asset it did not hold, and a tombstone is not rewritten.
+     * entry: the index never gains a tombstone for an asset it did not hold (a store delete of an asset outside the
+     * library), and a tombstone is not rewritten.
      * Returns the entries that changed, each with its new revision, in revision order.
      */
     public synchronized List<Entry> putAll(String libraryId, List<Entry> states) throws IOException {
-        Counts[] counted = {totals.get(libraryId)};
-        // Counted again when next asked for if this fails: a commit that reports failure may still have written.
-        totals.remove(libraryId);
-        List<Entry> result = tx(() -> {
-            Library lib = get(libraryId).orElseThrow(() -> new IOException("no library " + libraryId));
-            long rev = lib.revision();
-            byte[] digest = lib.digest().clone();
-            List<Entry> changed = new ArrayList<>();
-            for (Entry state : states) {
-                Optional<Entry> old = entryRow(libraryId, state.hash());
-                boolean live = old.isPresent() && !old.get().deleted();
-                if (old.isPresent() && old.get().sameState(state) || state.deleted() && !live) {
-                    continue;
-                }
-                if (live) {
-                    xor(digest, stateHash(old.get()));
-                }
-                if (!state.deleted()) {
-                    xor(digest, stateHash(state));
-                }
-                if (counted[0] != null) {
-                    counted[0] = counted[0].after(old.orElse(null), state);
-                }
-                Entry stored = state.withRev(++rev);
-                try (PreparedStatement ps = db.prepareStatement(
-                        "INSERT OR REPLACE INTO entries(library_id, hash, rev, deleted, state) VALUES (?,?,?,?,?)")) {
-                    ps.setString(1, libraryId);
-                    ps.setString(2, state.hash());
-                    ps.setLong(3, rev);
-                    ps.setInt(4, state.deleted() ? 1 : 0);
-                    ps.setString(5, JSON.writeValueAsString(stored));
-                    ps.executeUpdate();
-                }
-                changed.add(stored);
+        return countedChange(libraryId, counted -> putRows(libraryId, states, false, counted));
+    }
+
+    /**
+     * A member deleted an asset of the library at {@code tombstone.changedAt()}, as one commit: its queued fetch is
+     * dropped unless the queued announcement is newer (see {@link #notNeeded}), and if the index holds nothing of the
+     * asset (this node never had it), the tombstone is recorded at the next revision, so that an older announcement
+     * of it from another member is not queued again ({@link #addMissingAndSetCursor}). A live entry is left alone:
+     * the store's delete turns it into a tombstone. Returns whether a queued fetch was dropped (one may be under way:
+     * see {@link #fetched}).
+     */
+    public synchronized boolean remoteDelete(String libraryId, Entry tombstone) throws IOException {
+        if (!tombstone.deleted()) {
+            throw new IllegalArgumentException("not a tombstone: " + tombstone.hash());
+        }
+        return countedChange(libraryId, counted -> {
+            boolean dropped = dropQueuedUnlessNewer(libraryId, tombstone.hash(), tombstone.changedAt());
+            if (get(libraryId).isPresent() && entryRow(libraryId, tombstone.hash()).isEmpty()) {
+                putRows(libraryId, List.of(tombstone), true, counted);
             }
-            if (!changed.isEmpty()) {
-                try (PreparedStatement ps = db.prepareStatement("UPDATE libraries SET revision = ?, digest = ? WHERE id = ?")) {
-                    ps.setLong(1, rev);
-                    ps.setBytes(2, digest);
-                    ps.setString(3, libraryId);
-                    ps.executeUpdate();
-                }
-            }
-            return changed;
+            return dropped;
         });
+    }
+
+    /**
+     * Runs {@code work} in one transaction with the library's counts (null: not counted yet) and keeps them only if it
+     * commits: a commit that reports failure may still have written, so they are counted again when next asked for.
+     */
+    private <T> T countedChange(String libraryId, CountedWork<T> work) throws IOException {
+        Counts[] counted = {totals.remove(libraryId)};
+        T result = tx(() -> work.run(counted));
         if (counted[0] != null) {
             totals.put(libraryId, counted[0]);
         }
         return result;
+    }
+
+    private interface CountedWork<T> {
+        T run(Counts[] counted) throws SQLException, IOException;
+    }
+
+    /** {@link #putAll}'s rows, inside the caller's transaction; {@code unheld}: tombstones over no entry are recorded too. */
+    private List<Entry> putRows(String libraryId, List<Entry> states, boolean unheld, Counts[] counted)
+            throws SQLException, IOException {
+        Library lib = get(libraryId).orElseThrow(() -> new IOException("no library " + libraryId));
+        long rev = lib.revision();
+        byte[] digest = lib.digest().clone();
+        List<Entry> changed = new ArrayList<>();
+        for (Entry state : states) {
+            Optional<Entry> old = entryRow(libraryId, state.hash());
+            boolean live = old.isPresent() && !old.get().deleted();
+            boolean skippedTombstone = state.deleted() && (unheld ? old.isPresent() && !live : !live);
+            if (old.isPresent() && old.get().sameState(state) || skippedTombstone) {
+                continue;
+            }
+            if (live) {
+                xor(digest, stateHash(old.get()));
+            }
+            if (!state.deleted()) {
+                xor(digest, stateHash(state));
+            }
+            if (counted[0] != null) {
+                counted[0] = counted[0].after(old.orElse(null), state);
+            }
+            Entry stored = state.withRev(++rev);
+            try (PreparedStatement ps = db.prepareStatement(
+                    "INSERT OR REPLACE INTO entries(library_id, hash, rev, deleted, state) VALUES (?,?,?,?,?)")) {
+                ps.setString(1, libraryId);
+                ps.setString(2, state.hash());
+                ps.setLong(3, rev);
+                ps.setInt(4, state.deleted() ? 1 : 0);
+                ps.setString(5, JSON.writeValueAsString(stored));
+                ps.executeUpdate();
+            }
+            changed.add(stored);
+        }
+        if (!changed.isEmpty()) {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE libraries SET revision = ?, digest = ? WHERE id = ?")) {
+                ps.setLong(1, rev);
+                ps.setBytes(2, digest);
+                ps.setString(3, libraryId);
+                ps.executeUpdate();
+            }
+        }
+        return changed;
     }
 
     /** Entries changed after revision {@code since}, in revision order. */
@@ -797,14 +834,26 @@ public final class LibraryStore implements AutoCloseable {
         });
     }
 
-    /** The asset is in the store now: no library needs to fetch it any more. */
-    public synchronized void fetched(String hash) throws IOException {
-        tx(() -> {
+    /**
+     * The asset is in the store now: no library needs to fetch it any more. Returns whether {@code libraryId}, the
+     * library it was fetched for, still had it queued: if not, a member's delete dropped it while it was fetched
+     * ({@link #remoteDelete}), unless a newer announcement was queued after that delete.
+     */
+    public synchronized boolean fetched(String hash, String libraryId) throws IOException {
+        return tx(() -> {
+            boolean stillQueued;
+            try (PreparedStatement ps = db.prepareStatement("SELECT 1 FROM missing WHERE hash = ? AND library_id = ?")) {
+                ps.setString(1, hash);
+                ps.setString(2, libraryId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    stillQueued = rs.next();
+                }
+            }
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ?")) {
                 ps.setString(1, hash);
                 ps.executeUpdate();
             }
-            return null;
+            return stillQueued;
         });
     }
 
@@ -812,25 +861,29 @@ public final class LibraryStore implements AutoCloseable {
      * One library no longer needs the asset: a member deleted it there at {@code deletedAt}. A queued entry newer than
      * that delete (the asset was added again on another member after it) stays queued, as a delete at or after an
      * entry's change keeps it from being queued ({@link #addMissingAndSetCursor}). Other libraries may still need it.
+     * Returns whether a queued fetch was dropped (one may be under way: see {@link #fetched}).
      */
-    public synchronized void notNeeded(String libraryId, String hash, long deletedAt) throws IOException {
-        tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement("SELECT entry FROM missing WHERE hash = ? AND library_id = ?")) {
-                ps.setString(1, hash);
-                ps.setString(2, libraryId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || JSON.readValue(rs.getString(1), Entry.class).changedAt() > deletedAt) {
-                        return null;
-                    }
+    public synchronized boolean notNeeded(String libraryId, String hash, long deletedAt) throws IOException {
+        return tx(() -> dropQueuedUnlessNewer(libraryId, hash, deletedAt));
+    }
+
+    /** Whether a queued fetch was dropped. */
+    private boolean dropQueuedUnlessNewer(String libraryId, String hash, long deletedAt) throws SQLException, IOException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT entry FROM missing WHERE hash = ? AND library_id = ?")) {
+            ps.setString(1, hash);
+            ps.setString(2, libraryId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || JSON.readValue(rs.getString(1), Entry.class).changedAt() > deletedAt) {
+                    return false;
                 }
             }
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ? AND library_id = ?")) {
-                ps.setString(1, hash);
-                ps.setString(2, libraryId);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        }
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ? AND library_id = ?")) {
+            ps.setString(1, hash);
+            ps.setString(2, libraryId);
+            ps.executeUpdate();
+        }
+        return true;
     }
 
     // ---- plumbing -------------------------------------------------------------------------------------

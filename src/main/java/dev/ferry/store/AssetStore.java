@@ -77,7 +77,8 @@ public final class AssetStore implements AutoCloseable {
 
     /**
      * Makes the written bytes an asset. For a push ({@code type == PUSH}) {@code expectedHash} is checked
-     * and {@code meta.createdAt()} kept; the temp file is discarded on mismatch.
+     * and {@code meta.createdAt()} kept; the temp file is discarded on mismatch. New bytes get
+     * {@code meta.changedAt()}, when given and not in the future, as their last change time ({@code updated_at}).
      */
     public Committed commit(BlobWriter writer, AssetMetadata meta, StoreEvent.Type type, String expectedHash)
             throws IOException {
@@ -97,9 +98,12 @@ public final class AssetStore implements AutoCloseable {
             long now = clock.millis();
             if (!live) {
                 long created = meta.createdAt() != null ? meta.createdAt() : now;
+                // Bytes fetched from a member keep the time their state arose there: stamped with the fetch's end,
+                // they would look newer than a delete made on another member while they travelled, and outlive it.
+                long changed = meta.changedAt() != null ? Math.min(meta.changedAt(), now) : now;
                 String mime = meta.mimeType() != null ? meta.mimeType() : meta.defaultMimeType();
                 Asset fresh = new Asset(hash, writer.size(), mime, meta.application(), dedupe(meta.tags()),
-                        meta.user(), meta.fileName(), created, now, now, 0, null);
+                        meta.user(), meta.fileName(), created, now, changed, 0, null);
                 return new Committed(recordAndPublish(type, existing, fresh, now), true, true);
             }
             Asset old = existing.get();
@@ -140,8 +144,13 @@ public final class AssetStore implements AutoCloseable {
         }
     }
 
-    /** Replaces the given fields; tags are added to the existing ones, so handing an asset in again never loses a tag. */
+    /**
+     * Replaces the given fields; tags are added to the existing ones, so handing an asset in again never loses a tag.
+     * The change is dated now, or at {@code meta.changedAt()} when a member's change is applied (not before the last
+     * change here, not in the future), for the reason {@link #commit} keeps it for new bytes.
+     */
     private static Asset merge(Asset old, AssetMetadata meta, long now) {
+        long changed = meta.changedAt() != null ? Math.max(old.updatedAt(), Math.min(meta.changedAt(), now)) : now;
         LinkedHashSet<String> tags = new LinkedHashSet<>(old.tags());
         for (String t : meta.tags()) {
             if (tags.size() >= MAX_TAGS) {
@@ -151,7 +160,7 @@ public final class AssetStore implements AutoCloseable {
         }
         return new Asset(old.hash(), old.size(), or(meta.mimeType(), old.mimeType()), or(meta.application(), old.application()),
                 List.copyOf(tags), or(meta.user(), old.user()), or(meta.fileName(), old.fileName()),
-                old.createdAt(), old.ingestedAt(), now, old.seq(), null);
+                old.createdAt(), old.ingestedAt(), changed, old.seq(), null);
     }
 
     private static boolean sameMetadata(Asset a, Asset b) {

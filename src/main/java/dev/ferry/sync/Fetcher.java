@@ -6,6 +6,7 @@ import dev.ferry.library.Missing;
 import dev.ferry.peer.PeerId;
 import dev.ferry.peer.PeerLink;
 import dev.ferry.peer.PeerManager;
+import dev.ferry.store.Asset;
 import dev.ferry.store.HashMismatchException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +14,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +39,12 @@ public final class Fetcher implements AutoCloseable {
     private final Clock clock;
     private final Semaphore wake = new Semaphore(0);
     private final Semaphore slots = new Semaphore(PARALLEL);
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /**
+     * The assets being fetched, each with the time of the latest member's delete that dropped it from the queue while
+     * it was being fetched ({@link Long#MIN_VALUE}: none). Such a fetch must undo its copy as it ends: see
+     * {@link #deletedWhileFetching}.
+     */
+    private final ConcurrentHashMap<String, AtomicLong> inFlight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Transfer> transfers = new ConcurrentHashMap<>();
     /** Which member each just-fetched asset came from: that member needs no notice that we now have it too. */
     private final ConcurrentHashMap<String, String> fetchedFrom = new ConcurrentHashMap<>();
@@ -88,7 +94,7 @@ public final class Fetcher implements AutoCloseable {
                     if (!running) {
                         return;
                     }
-                    if (!inFlight.add(m.hash())) {
+                    if (inFlight.putIfAbsent(m.hash(), new AtomicLong(Long.MIN_VALUE)) != null) {
                         continue;
                     }
                     slots.acquire();
@@ -126,7 +132,11 @@ public final class Fetcher implements AutoCloseable {
             }
             try {
                 if (fetchFrom(link, m)) {
-                    libraries.fetched(m.hash());
+                    boolean stillQueued = libraries.fetched(m.hash(), m.libraryId());
+                    long deletedAt = inFlight.get(m.hash()).get();
+                    if (!stillQueued && deletedAt >= m.entry().changedAt()) {
+                        undo(m, deletedAt);
+                    }
                     return;
                 }
             } catch (HashMismatchException e) {
@@ -146,6 +156,33 @@ public final class Fetcher implements AutoCloseable {
             libraries.retryLater(m.hash(), m.libraryId(), clock.millis() + delay, order);
         } catch (IOException e) {
             log.warn("fetch queue: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * A member's delete of the asset, made at {@code deletedAt}, dropped it from the queue while it was being fetched
+     * (the caller calls this after its own library change, then looks at the store itself). If the fetch ends after
+     * this call, it undoes its copy; if it ended before, the caller finds the copy in the store and deletes it. Either
+     * way the delete is not lost to a fetch that finished after it.
+     */
+    void deletedWhileFetching(String hash, long deletedAt) {
+        inFlight.computeIfPresent(hash, (h, latest) -> {
+            latest.accumulateAndGet(deletedAt, Math::max);
+            return latest;
+        });
+    }
+
+    /**
+     * A member deleted the asset while it was being fetched, at or after the fetched version, and no newer version
+     * was queued since: the copy goes again, unless the store's asset changed after that delete (ingested here
+     * meanwhile), which must stay.
+     */
+    private void undo(Missing m, long deletedAt) throws IOException {
+        Optional<Asset> here = store.get(m.hash());
+        if (here.isPresent() && !here.get().deleted() && here.get().updatedAt() <= deletedAt) {
+            store.delete(m.hash());
+            log.info("deleted {} again: a member deleted it from library {} while it was being fetched", m.hash(),
+                    m.libraryId());
         }
     }
 

@@ -52,15 +52,19 @@ public final class LocalStoreAccess implements StoreAccess {
         try (BlobWriter w = store.newWriter()) {
             w.expectSize(e.size());
             bytes.transferTo(w);
-            store.commit(w, new AssetMetadata(e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(), e.createdAt()),
-                    StoreEvent.Type.PUSH, e.hash());
+            store.commit(w, metadataOf(e), StoreEvent.Type.PUSH, e.hash());
         }
+    }
+
+    /** A member's entry as metadata for the store, with the time its state arose there. */
+    private static AssetMetadata metadataOf(Entry e) {
+        return new AssetMetadata(e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(), e.createdAt(),
+                e.changedAt(), "application/octet-stream");
     }
 
     @Override
     public void updateMetadata(Entry e) throws IOException {
-        store.updateMetadata(e.hash(),
-                new AssetMetadata(e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(), e.createdAt()));
+        store.updateMetadata(e.hash(), metadataOf(e));
     }
 
     @Override

@@ -219,7 +219,8 @@ public final class RemoteStoreAccess implements StoreAccess {
                 .addBinaryBody("file", bytes, ContentType.APPLICATION_OCTET_STREAM, e.fileName() == null ? e.hash() : e.fileName())
                 .addTextBody("hash", e.hash())
                 .addTextBody("mime_type", e.mimeType())
-                .addTextBody("created_at", Long.toString(e.createdAt()));
+                .addTextBody("created_at", Long.toString(e.createdAt()))
+                .addTextBody("updated_at", Long.toString(e.changedAt()));
         text(b, "application", e.application());
         text(b, "user", e.user());
         text(b, "file_name", e.fileName());

@@ -637,10 +637,19 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         // A peer's clock may run ahead: a change time from the future would win every later conflict.
         long skewLimit = clock.millis() + Duration.ofMinutes(5).toMillis();
         Entry e = received.changedAt() > skewLimit ? received.withChangedAt(skewLimit) : received;
-        Optional<Asset> local = store.get(e.hash());
-        Optional<Entry> mine = libraries.entry(libraryId, e.hash());
         if (e.deleted()) {
-            libraries.notNeeded(libraryId, e.hash(), e.changedAt()); // unless it was added again after the delete
+            // First the library learns of the delete (its queued fetch dropped, unless added again after the delete;
+            // a tombstone kept if it never held the asset) and a fetch under way is told, then the store is looked at:
+            // a fetch that ends before the fetcher is told leaves its copy for the store check below to delete, one
+            // that ends after undoes its own copy. What the index held is read first: the tombstone kept now must not
+            // hide that the store took the asset before the index did (see belongsTo).
+            Optional<Entry> mine = libraries.entry(libraryId, e.hash());
+            boolean dropped = timed ? libraries.remoteDelete(libraryId, e)
+                    : libraries.notNeeded(libraryId, e.hash(), e.changedAt()); // a CAR's tombstone says not since when
+            if (dropped) {
+                fetcher.deletedWhileFetching(e.hash(), e.changedAt());
+            }
+            Optional<Asset> local = store.get(e.hash());
             boolean newerHere = local.isPresent() && !local.get().deleted() && local.get().updatedAt() > e.changedAt();
             if (local.isPresent() && !local.get().deleted() && belongsTo(libraryId, mine, local.get(), timed) && !newerHere) {
                 store.delete(e.hash()); // the store event turns our entry into a tombstone too
@@ -648,6 +657,8 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             }
             return null;
         }
+        Optional<Asset> local = store.get(e.hash());
+        Optional<Entry> mine = libraries.entry(libraryId, e.hash());
         if (local.isPresent() && !local.get().deleted()) {
             Entry here = entryOf(local.get());
             boolean inThisLibrary = belongsTo(libraryId, mine, local.get(), timed);

@@ -1,6 +1,7 @@
 package dev.ferry.library;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -191,6 +192,59 @@ class FetchQueueTest {
             store.addMissingAndSetCursor(l.id(), List.of(newer), "C", 4);
             assertEquals(List.of(newer), store.missing(l.id()).stream().map(Missing::entry).toList(),
                     "a version after our delete is wanted again");
+        }
+    }
+
+    /**
+     * A member's delete of an asset this node never held is remembered as a tombstone: an older announcement of it
+     * from another member (one that has not seen the delete yet) is not fetched, a newer one (added again) is.
+     */
+    @Test
+    void aMembersDeleteOfAnAssetNeverHeldHereIsRemembered() throws Exception {
+        try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
+            Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
+            store.remoteDelete(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 2000, 9));
+            Entry kept = store.entry(l.id(), HASH).orElseThrow();
+            assertTrue(kept.deleted());
+            assertEquals(2000, kept.changedAt());
+            assertEquals(1, store.get(l.id()).orElseThrow().revision(), "recorded at this library's next revision");
+            assertEquals(new LibraryStore.Counts(0, 0, 1), store.counts(l.id()));
+
+            store.addMissingAndSetCursor(l.id(), List.of(new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1,
+                    false, 1000, 4)), "C", 4);
+            assertTrue(store.missing(l.id()).isEmpty(), "C's copy from before the delete is not fetched");
+            Entry again = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 3000, 5);
+            store.addMissingAndSetCursor(l.id(), List.of(again), "C", 5);
+            assertEquals(List.of(again), store.missing(l.id()).stream().map(Missing::entry).toList());
+
+            store.remoteDelete(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 2500, 9));
+            assertEquals(1, store.missing(l.id()).size(), "a delete older than the queued announcement leaves it");
+            assertEquals(2000, store.entry(l.id(), HASH).orElseThrow().changedAt(), "and a tombstone is not rewritten");
+            assertEquals(1, store.get(l.id()).orElseThrow().revision());
+        }
+    }
+
+    /**
+     * A member's delete reports whether it dropped a queued fetch (one may be under way, which must then undo its
+     * copy), and a finished fetch whether its library still had it queued (a newer version queued after the delete
+     * keeps the copy).
+     */
+    @Test
+    void deletesAndFinishedFetchesSayWhatTheQueueHeld() throws Exception {
+        try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
+            Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
+            Entry v1000 = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1000, 1);
+            store.addMissingAndSetCursor(l.id(), List.of(v1000), "A", 1);
+            assertTrue(store.remoteDelete(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 2000, 2)));
+            assertFalse(store.fetched(HASH, l.id()), "the delete dropped it while it was fetched");
+
+            Entry v3000 = new Entry(HASH, 10, "text/plain", null, List.of("again"), null, "x", 1, false, 3000, 4);
+            store.addMissingAndSetCursor(l.id(), List.of(v3000), "A", 4); // added again after the delete
+            assertFalse(store.remoteDelete(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 2500, 2)),
+                    "an older delete drops nothing");
+            assertTrue(store.fetched(HASH, l.id()));
+            assertTrue(store.missing(l.id()).isEmpty());
+            assertFalse(store.notNeeded(l.id(), HASH, 4000), "nothing queued, nothing dropped");
         }
     }
 }
