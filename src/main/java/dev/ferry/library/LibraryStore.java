@@ -761,6 +761,21 @@ public final class LibraryStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Makes due now every queued asset whose next try is more than {@code longestBackoff} away: no backoff is that
+     * long, so this node's clock went back (corrected, or set by hand) after the try was scheduled, and without this
+     * the asset would wait out the jump. Returns how many were made due.
+     */
+    public synchronized int undoBackoffBeyond(long now, long longestBackoff) throws IOException {
+        return tx(() -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE missing SET next_try = ? WHERE next_try > ?")) {
+                ps.setLong(1, now);
+                ps.setLong(2, now + longestBackoff);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     private static Missing missingRow(ResultSet rs) throws SQLException, IOException {
         return new Missing(rs.getString(1), rs.getString(2), JSON.readValue(rs.getString(3), Entry.class),
                 JSON.readValue(rs.getString(4), new TypeReference<List<String>>() {}), rs.getInt(5), rs.getLong(6));
@@ -835,26 +850,35 @@ public final class LibraryStore implements AutoCloseable {
     }
 
     /**
-     * The asset is in the store now: no library needs to fetch it any more. Returns whether {@code libraryId}, the
-     * library it was fetched for, still had it queued: if not, a member's delete dropped it while it was fetched
-     * ({@link #remoteDelete}), unless a newer announcement was queued after that delete.
+     * The asset is in the store now: no library needs to fetch it any more. Returns the entry {@code libraryId}, the
+     * library it was fetched for, still had queued for it: empty if a member's delete dropped it while it was
+     * fetched ({@link #remoteDelete}); newer than the one fetched if a member announced a newer version meanwhile.
      */
-    public synchronized boolean fetched(String hash, String libraryId) throws IOException {
+    public synchronized Optional<Entry> fetched(String hash, String libraryId) throws IOException {
         return tx(() -> {
-            boolean stillQueued;
-            try (PreparedStatement ps = db.prepareStatement("SELECT 1 FROM missing WHERE hash = ? AND library_id = ?")) {
-                ps.setString(1, hash);
-                ps.setString(2, libraryId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    stillQueued = rs.next();
-                }
-            }
+            Optional<Entry> queued = queuedRow(hash, libraryId).map(Missing::entry);
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ?")) {
                 ps.setString(1, hash);
                 ps.executeUpdate();
             }
-            return stillQueued;
+            return queued;
         });
+    }
+
+    /** The asset's row in the library's fetch queue, as it is now; empty if it is not queued (any more). */
+    public synchronized Optional<Missing> queued(String hash, String libraryId) throws IOException {
+        return read(() -> queuedRow(hash, libraryId));
+    }
+
+    private Optional<Missing> queuedRow(String hash, String libraryId) throws SQLException, IOException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT hash, library_id, entry, sources, attempts, next_try FROM missing WHERE hash = ? AND library_id = ?")) {
+            ps.setString(1, hash);
+            ps.setString(2, libraryId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(missingRow(rs)) : Optional.empty();
+            }
+        }
     }
 
     /**

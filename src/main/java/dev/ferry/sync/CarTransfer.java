@@ -97,7 +97,9 @@ public final class CarTransfer {
                 present++; // next() skips and still verifies the unread block
                 continue;
             }
-            store.push(e, b.data());
+            // An archive carries no change times: the copy is dated when it arrives, as an ingest is (the entry's 0
+            // would make it older than any delete).
+            store.push(e.withChangedAt(System.currentTimeMillis()), b.data());
             added++;
         }
         for (Entry e : entries) {

@@ -57,6 +57,10 @@ public final class Fetcher implements AutoCloseable {
      */
     private volatile boolean backlog;
     static final int LOOK = 64;
+    /** The longest wait before an asset is tried again (after 7 failed attempts in a row). */
+    static final long LONGEST_BACKOFF = 60_000;
+    /** The clock at the last look at the queue; a later reading below it means the clock went back. */
+    private long lastLook = Long.MIN_VALUE;
 
     /** A transfer in progress, for {@code GET /libraries/{id}}. */
     public record Transfer(String hash, String libraryId, String peerId, long size, AtomicLong done) {}
@@ -88,19 +92,34 @@ public final class Fetcher implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
-                List<Missing> due = libraries.missingDue(clock.millis(), LOOK);
+                long now = clock.millis();
+                if (lastLook == Long.MIN_VALUE || now < lastLook) {
+                    // At start too: the clock may have gone back while the node was stopped.
+                    int moved = libraries.undoBackoffBeyond(now, LONGEST_BACKOFF);
+                    if (moved > 0) {
+                        log.info("the clock went back: {} queued assets waiting longer than any backoff are due now", moved);
+                    }
+                }
+                lastLook = now;
+                List<Missing> due = libraries.missingDue(now, LOOK);
                 backlog = due.size() == LOOK;
                 for (Missing m : due) {
                     if (!running) {
                         return;
                     }
-                    if (inFlight.putIfAbsent(m.hash(), new AtomicLong(Long.MIN_VALUE)) != null) {
+                    if (inFlight.containsKey(m.hash())) {
                         continue;
                     }
                     slots.acquire();
+                    // Registered only now that it starts, and the row read again by the transfer: a delete that drops
+                    // the row while it waited for a slot is seen by that read, a later one is told (deletedWhileFetching).
+                    if (inFlight.putIfAbsent(m.hash(), new AtomicLong(Long.MIN_VALUE)) != null) {
+                        slots.release();
+                        continue;
+                    }
                     Thread.ofVirtual().name("fetch-" + m.hash().substring(0, 8)).start(() -> {
                         try {
-                            fetch(m);
+                            fetch(m.hash(), m.libraryId());
                         } finally {
                             inFlight.remove(m.hash());
                             slots.release();
@@ -121,7 +140,17 @@ public final class Fetcher implements AutoCloseable {
         }
     }
 
-    private void fetch(Missing m) {
+    private void fetch(String hash, String libraryId) {
+        Missing m;
+        try {
+            m = libraries.queued(hash, libraryId).orElse(null);
+        } catch (IOException e) {
+            log.warn("fetch queue: {}", e.getMessage());
+            return;
+        }
+        if (m == null) {
+            return; // dropped (a member deleted it) or fetched since the loop looked
+        }
         List<String> sources = new ArrayList<>(m.sources());
         Collections.shuffle(sources);
         List<String> tampered = new ArrayList<>();
@@ -130,28 +159,34 @@ public final class Fetcher implements AutoCloseable {
             if (link == null) {
                 continue;
             }
+            boolean pushed;
             try {
-                if (fetchFrom(link, m)) {
-                    boolean stillQueued = libraries.fetched(m.hash(), m.libraryId());
-                    long deletedAt = inFlight.get(m.hash()).get();
-                    if (!stillQueued && deletedAt >= m.entry().changedAt()) {
-                        undo(m, deletedAt);
-                    }
-                    return;
-                }
+                pushed = fetchFrom(link, m);
             } catch (HashMismatchException e) {
                 log.warn("peer {} sent bytes for {} that do not match: {}; discarded, trying another source",
                         link.remoteId().shortForm(), m.hash(), e.getMessage());
                 tampered.add(source);
+                continue;
             } catch (Exception e) {
                 log.info("fetching {} from {} failed: {}", m.hash(), link.remoteId().shortForm(), e.getMessage());
+                continue;
             }
+            try {
+                Optional<Entry> queued = libraries.fetched(m.hash(), m.libraryId());
+                if (pushed) {
+                    settle(m, queued);
+                }
+            } catch (IOException e) {
+                // Queued still if the first failed: the next look finds the asset present and tries again.
+                log.warn("fetched {} but could not settle it: {}", m.hash(), e.getMessage());
+            }
+            return;
         }
         // Nobody could give it now: try again later, tamperers last.
         List<String> order = new ArrayList<>(m.sources());
         order.removeAll(tampered);
         order.addAll(tampered);
-        long delay = Math.min(60_000L, 500L << Math.min(7, m.attempts()));
+        long delay = Math.min(LONGEST_BACKOFF, 500L << Math.min(7, m.attempts()));
         try {
             libraries.retryLater(m.hash(), m.libraryId(), clock.millis() + delay, order);
         } catch (IOException e) {
@@ -173,24 +208,32 @@ public final class Fetcher implements AutoCloseable {
     }
 
     /**
-     * A member deleted the asset while it was being fetched, at or after the fetched version, and no newer version
-     * was queued since: the copy goes again, unless the store's asset changed after that delete (ingested here
-     * meanwhile), which must stay.
+     * What members did while this fetch's bytes travelled, {@code queued} being what the library has queued for the
+     * asset now. Not queued any more: a member's delete at or after the fetched version dropped it, and the copy goes
+     * again, unless the store's asset changed after that delete (ingested here meanwhile), which must stay. Queued
+     * with a newer version: a member changed the asset meanwhile, and the copy takes that version's metadata and
+     * time, as a pull would have applied it to a copy already here.
      */
-    private void undo(Missing m, long deletedAt) throws IOException {
-        Optional<Asset> here = store.get(m.hash());
-        if (here.isPresent() && !here.get().deleted() && here.get().updatedAt() <= deletedAt) {
-            store.delete(m.hash());
-            log.info("deleted {} again: a member deleted it from library {} while it was being fetched", m.hash(),
-                    m.libraryId());
+    private void settle(Missing m, Optional<Entry> queued) throws IOException {
+        long deletedAt = inFlight.get(m.hash()).get();
+        if (queued.isEmpty() && deletedAt >= m.entry().changedAt()) {
+            Optional<Asset> here = store.get(m.hash());
+            if (here.isPresent() && !here.get().deleted() && here.get().updatedAt() <= deletedAt) {
+                store.delete(m.hash());
+                log.info("deleted {} again: a member deleted it from library {} while it was being fetched", m.hash(),
+                        m.libraryId());
+            }
+        } else if (queued.isPresent() && queued.get().changedAt() > m.entry().changedAt()
+                && libraries.get(m.libraryId()).map(l -> l.filter().matches(SyncEngine.assetOf(queued.get()))).orElse(false)) {
+            store.updateMetadata(queued.get());
         }
     }
 
-    /** True when the asset is now in the store (fetched, or it arrived meanwhile). */
+    /** True when this transfer put the asset in the store; false when it was there already (arrived meanwhile). */
     private boolean fetchFrom(PeerLink link, Missing m) throws Exception {
         var existing = store.get(m.hash());
         if (existing.isPresent() && !existing.get().deleted()) {
-            return true;
+            return false;
         }
         Entry e = m.entry();
         PeerLink.Reply reply = link.request("asset.get", Messages.encode(new Messages.AssetGet(m.libraryId(), m.hash())))
@@ -222,6 +265,15 @@ public final class Fetcher implements AutoCloseable {
         ProgressStream(InputStream in, AtomicLong done) {
             super(in);
             this.done = done;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                done.incrementAndGet();
+            }
+            return b;
         }
 
         @Override

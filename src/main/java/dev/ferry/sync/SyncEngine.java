@@ -433,7 +433,7 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
         }
     }
 
-    private static Asset assetOf(Entry e) {
+    static Asset assetOf(Entry e) {
         return new Asset(e.hash(), e.size(), e.mimeType(), e.application(), e.tags(), e.user(), e.fileName(), e.createdAt(),
                 0, e.changedAt(), 0, null);
     }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -226,8 +227,8 @@ class FetchQueueTest {
 
     /**
      * A member's delete reports whether it dropped a queued fetch (one may be under way, which must then undo its
-     * copy), and a finished fetch whether its library still had it queued (a newer version queued after the delete
-     * keeps the copy).
+     * copy), and a finished fetch what its library still had queued (a newer version queued after the delete keeps
+     * the copy, with the newer version's metadata).
      */
     @Test
     void deletesAndFinishedFetchesSayWhatTheQueueHeld() throws Exception {
@@ -236,15 +237,38 @@ class FetchQueueTest {
             Entry v1000 = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1000, 1);
             store.addMissingAndSetCursor(l.id(), List.of(v1000), "A", 1);
             assertTrue(store.remoteDelete(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 2000, 2)));
-            assertFalse(store.fetched(HASH, l.id()), "the delete dropped it while it was fetched");
+            assertTrue(store.fetched(HASH, l.id()).isEmpty(), "the delete dropped it while it was fetched");
 
             Entry v3000 = new Entry(HASH, 10, "text/plain", null, List.of("again"), null, "x", 1, false, 3000, 4);
             store.addMissingAndSetCursor(l.id(), List.of(v3000), "A", 4); // added again after the delete
             assertFalse(store.remoteDelete(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 2500, 2)),
                     "an older delete drops nothing");
-            assertTrue(store.fetched(HASH, l.id()));
+            assertEquals(Optional.of(v3000), store.fetched(HASH, l.id()), "the newest announcement, to be applied");
             assertTrue(store.missing(l.id()).isEmpty());
             assertFalse(store.notNeeded(l.id(), HASH, 4000), "nothing queued, nothing dropped");
+        }
+    }
+
+    /**
+     * After the clock went back (an hour here), an asset scheduled for a retry by the old clock would wait out the
+     * jump: any wait longer than the longest backoff is undone, a genuine backoff is kept.
+     */
+    @Test
+    void aClockThatWentBackDoesNotHoldUpTheQueue() throws Exception {
+        try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
+            Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
+            String other = "6".repeat(64);
+            store.addMissingAndSetCursor(l.id(), List.of(new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1,
+                    false, 1000, 1), new Entry(other, 10, "text/plain", null, List.of(), null, "y", 1, false, 1000, 2)), "A", 2);
+            long before = 10_000_000;
+            store.retryLater(HASH, l.id(), before + 60_000, List.of("A")); // scheduled by the clock before the jump
+            long after = before - 3_600_000;
+            store.retryLater(other, l.id(), after + 30_000, List.of("A")); // scheduled after it
+            assertTrue(store.missingDue(after, 10).isEmpty());
+
+            assertEquals(1, store.undoBackoffBeyond(after, 60_000));
+            assertEquals(List.of(HASH), store.missingDue(after, 10).stream().map(Missing::hash).toList());
+            assertEquals(2, store.missingDue(after + 30_000, 10).size(), "the other kept its backoff of 30 s");
         }
     }
 }

@@ -40,12 +40,15 @@ class CarCatchUpTest {
                         .data().path("hash").asText());
             }
             a.http.delete("/assets/" + hashes.get(0));
+            long beforeCatchUp = System.currentTimeMillis();
             try (TestNode b = TestNode.start(bData)) {
                 AssetLibrarySyncTest.await("b has them all",
                         () -> b.http.get("/list?limit=1").data().path("total").asLong() == n - 1);
                 // B never had the asset deleted before it caught up: no copy and no tombstone (404, not 410).
                 assertEquals(404, b.http.get("/assets/" + hashes.get(0)).status());
                 assertEquals("[\"bulk\"]", b.http.get("/assets/" + hashes.get(5)).data().path("tags").toString());
+                assertTrue(b.http.get("/assets/" + hashes.get(5)).data().path("updated_at").asLong() >= beforeCatchUp,
+                        "an archive's copy is dated as it arrives, not at 0");
                 long aRev = a.sync().get("/libraries/" + lib).data().path("revision").asLong();
                 AssetLibrarySyncTest.await("cursor at a's revision", () -> b.sync().get("/libraries/" + lib).data()
                         .path("members").get(0).path("revision_received").asLong() == aRev);
@@ -72,12 +75,17 @@ class CarCatchUpTest {
             assertEquals(0, again.code());
             assertArrayEquals(first, Files.readAllBytes(dir.resolve("again.car")), "export is deterministic");
 
+            long beforeImport = System.currentTimeMillis();
             Run imported = ferry("import", "--data-dir", b.dataDir.toString(), car.toString());
             assertEquals(0, imported.code(), imported.err());
             assertTrue(imported.out().contains("5 added"), imported.out());
             for (int i = 0; i < 5; i++) {
                 assertArrayEquals(data.get(i), b.http.getBytes("/assets/" + hashes.get(i) + "/content").body());
-                assertEquals("u" + i, b.http.get("/assets/" + hashes.get(i)).data().path("user").asText());
+                Http.Reply copy = b.http.get("/assets/" + hashes.get(i));
+                assertEquals("u" + i, copy.data().path("user").asText());
+                // The archive carries no change times: an imported copy is dated as it arrives, not at 0, which would
+                // make it older than any delete.
+                assertTrue(copy.data().path("updated_at").asLong() >= beforeImport, copy.toString());
             }
             // A corrupted archive is refused and stores nothing new.
             byte[] bad = first.clone();
