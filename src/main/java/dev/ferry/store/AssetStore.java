@@ -108,7 +108,7 @@ public final class AssetStore implements AutoCloseable {
             }
             Asset old = existing.get();
             Asset merged = merge(old, meta, now);
-            if (sameMetadata(old, merged)) {
+            if (unchanged(old, merged, meta)) {
                 return new Committed(old, false, false);
             }
             return new Committed(recordAndPublish(StoreEvent.Type.UPDATE, existing, merged, now), true, false);
@@ -121,7 +121,7 @@ public final class AssetStore implements AutoCloseable {
 
     /**
      * Merges metadata into a live asset without new bytes (as a re-ingest would); empty when the asset is not live.
-     * Records an {@code update} change only if something changed.
+     * Records an {@code update} change only if something changed (see {@link #unchanged}).
      */
     public Optional<Asset> updateMetadata(String hash, AssetMetadata meta) throws IOException {
         ReentrantLock lock = lockOf(hash);
@@ -133,7 +133,7 @@ public final class AssetStore implements AutoCloseable {
             }
             long now = clock.millis();
             Asset merged = merge(existing.get(), meta, now);
-            if (sameMetadata(existing.get(), merged)) {
+            if (unchanged(existing.get(), merged, meta)) {
                 return existing;
             }
             return Optional.of(recordAndPublish(StoreEvent.Type.UPDATE, existing, merged, now));
@@ -161,6 +161,15 @@ public final class AssetStore implements AutoCloseable {
         return new Asset(old.hash(), old.size(), or(meta.mimeType(), old.mimeType()), or(meta.application(), old.application()),
                 List.copyOf(tags), or(meta.user(), old.user()), or(meta.fileName(), old.fileName()),
                 old.createdAt(), old.ingestedAt(), changed, old.seq(), null);
+    }
+
+    /**
+     * Whether merging {@code meta} changed nothing worth recording: the same metadata, and for a member's change
+     * (dated) the same time too. A member's later version with the same metadata (the asset deleted and added again
+     * there) still moves the time, which a delete made between the two versions is weighed against.
+     */
+    private static boolean unchanged(Asset old, Asset merged, AssetMetadata meta) {
+        return sameMetadata(old, merged) && (meta.changedAt() == null || merged.updatedAt() == old.updatedAt());
     }
 
     private static boolean sameMetadata(Asset a, Asset b) {

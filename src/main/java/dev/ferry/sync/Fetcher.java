@@ -229,7 +229,10 @@ public final class Fetcher implements AutoCloseable {
         }
     }
 
-    /** True when this transfer put the asset in the store; false when it was there already (arrived meanwhile). */
+    /**
+     * True when this transfer put the asset in the store; false when it was there already (arrived meanwhile, before
+     * the transfer or while its bytes travelled: then it is someone else's, and {@link #settle} must not undo it).
+     */
     private boolean fetchFrom(PeerLink link, Missing m) throws Exception {
         var existing = store.get(m.hash());
         if (existing.isPresent() && !existing.get().deleted()) {
@@ -245,8 +248,7 @@ public final class Fetcher implements AutoCloseable {
         }
         fetchedFrom.put(m.hash(), link.remoteId().toString());
         try (InputStream in = reply.stream() != null ? reply.stream() : InputStream.nullInputStream()) {
-            store.push(e, new ProgressStream(in, t.done()));
-            return true;
+            return store.push(e, new ProgressStream(in, t.done()));
         } catch (IOException | RuntimeException ex) {
             fetchedFrom.remove(m.hash());
             throw ex;

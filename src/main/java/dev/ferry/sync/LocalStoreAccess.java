@@ -48,11 +48,11 @@ public final class LocalStoreAccess implements StoreAccess {
     }
 
     @Override
-    public void push(Entry e, InputStream bytes) throws IOException {
+    public boolean push(Entry e, InputStream bytes) throws IOException {
         try (BlobWriter w = store.newWriter()) {
             w.expectSize(e.size());
             bytes.transferTo(w);
-            store.commit(w, metadataOf(e), StoreEvent.Type.PUSH, e.hash());
+            return store.commit(w, metadataOf(e), StoreEvent.Type.PUSH, e.hash()).newContent();
         }
     }
 

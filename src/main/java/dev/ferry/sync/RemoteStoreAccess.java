@@ -214,7 +214,7 @@ public final class RemoteStoreAccess implements StoreAccess {
     }
 
     @Override
-    public void push(Entry e, InputStream bytes) throws IOException {
+    public boolean push(Entry e, InputStream bytes) throws IOException {
         MultipartEntityBuilder b = MultipartEntityBuilder.create()
                 .addBinaryBody("file", bytes, ContentType.APPLICATION_OCTET_STREAM, e.fileName() == null ? e.hash() : e.fileName())
                 .addTextBody("hash", e.hash())
@@ -232,7 +232,7 @@ public final class RemoteStoreAccess implements StoreAccess {
         if (token != null) {
             post.setHeader("Authorization", "Bearer " + token);
         }
-        uploads.execute(post, r -> {
+        return uploads.execute(post, r -> {
             String body = r.getEntity() == null ? "" : EntityUtils.toString(r.getEntity(), StandardCharsets.UTF_8);
             if (r.getCode() == 422) {
                 throw new HashMismatchException(e.hash(), "other bytes (" + body + ")");
@@ -240,7 +240,7 @@ public final class RemoteStoreAccess implements StoreAccess {
             if (r.getCode() != 200 && r.getCode() != 201) {
                 throw new IOException("POST /sync/push: HTTP " + r.getCode() + " " + body);
             }
-            return null;
+            return r.getCode() == 201; // 201: new bytes; 200: a duplicate, merged
         });
     }
 

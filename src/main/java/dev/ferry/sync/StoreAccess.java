@@ -31,10 +31,12 @@ public interface StoreAccess extends AutoCloseable {
     InputStream open(String hash) throws IOException;
 
     /**
-     * Ingests bytes with the entry's metadata preserved; the store verifies they hash to {@code entry.hash()} before
-     * anything becomes visible and throws {@link dev.ferry.store.HashMismatchException} if not.
+     * Ingests bytes with the entry's metadata and change time preserved; the store verifies they hash to
+     * {@code entry.hash()} before anything becomes visible and throws {@link dev.ferry.store.HashMismatchException}
+     * if not. Returns true when the bytes were new to the store, false when it held the asset live already (then
+     * only the metadata was merged).
      */
-    void push(Entry entry, InputStream bytes) throws IOException;
+    boolean push(Entry entry, InputStream bytes) throws IOException;
 
     /** Merges the entry's metadata into the live asset of the same hash (a member changed it). */
     void updateMetadata(Entry entry) throws IOException;

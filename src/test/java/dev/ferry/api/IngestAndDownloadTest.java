@@ -234,6 +234,12 @@ class IngestAndDownloadTest {
                 .addTextBody("hash", hash).addTextBody("tags", "old").addTextBody("updated_at", "1500").build();
         assertEquals(200, node.http.multipart("/sync/push", stale).status());
         assertEquals(3000, node.http.get("/assets/" + hash).data().path("updated_at").asLong(), "time never goes back");
+        // A later version with the same metadata (deleted and added again on the member) still moves the time.
+        var again = org.apache.hc.client5.http.entity.mime.MultipartEntityBuilder.create()
+                .addBinaryBody("file", bytes, org.apache.hc.core5.http.ContentType.APPLICATION_OCTET_STREAM, "p.bin")
+                .addTextBody("hash", hash).addTextBody("updated_at", "4000").build();
+        assertEquals(200, node.http.multipart("/sync/push", again).status());
+        assertEquals(4000, node.http.get("/assets/" + hash).data().path("updated_at").asLong());
 
         byte[] later = Bytes.random(32, 5000);
         long before = System.currentTimeMillis();
