@@ -484,9 +484,14 @@ public final class SyncEngine implements AutoCloseable, RequestHandler {
             }
             for (Library l : libraries.sharedWith(link.remoteId().toString())) {
                 introductions.refresh(l.id(), link);
-                if (link.sentLibraries().stream().noneMatch(x -> x.id().equals(l.id()))) {
+                LibraryState told = link.sentLibraries().stream().filter(x -> x.id().equals(l.id())).findFirst().orElse(null);
+                long now = isFolder(l.id()) ? folders.state(l.id()).revision() : l.revision();
+                if (told == null || told.revision() != now) {
                     // The peer became a member here after our Hello was made (an introduction that raced the link):
-                    // its Hello-time pull from us was refused, so tell it to pull now.
+                    // its Hello-time pull from us was refused. Or the library changed after our Hello was made, and
+                    // the notice of that change went out on another link to the peer, which was closed as a duplicate
+                    // of this one (both nodes dialled at once): the peer compared its index with our stale Hello and
+                    // saw nothing to pull. Either way, tell it to pull now.
                     tellRevision(l.id(), link);
                 }
                 LibraryState s = theirs.get(l.id());
