@@ -865,9 +865,31 @@ public final class LibraryStore implements AutoCloseable {
         });
     }
 
-    /** The asset's row in the library's fetch queue, as it is now; empty if it is not queued (any more). */
+    /**
+     * The asset's row in the library's fetch queue, as it is now, its sources narrowed to the peers that are members
+     * still (a member removed after announcing the asset is not asked for it); empty if it is not queued (any more).
+     */
     public synchronized Optional<Missing> queued(String hash, String libraryId) throws IOException {
-        return read(() -> queuedRow(hash, libraryId));
+        return read(() -> {
+            Optional<Missing> row = queuedRow(hash, libraryId);
+            if (row.isEmpty()) {
+                return row;
+            }
+            Missing m = row.get();
+            List<String> members = new ArrayList<>();
+            for (String source : m.sources()) {
+                try (PreparedStatement ps = db.prepareStatement("SELECT 1 FROM members WHERE library_id = ? AND peer_id = ?")) {
+                    ps.setString(1, libraryId);
+                    ps.setString(2, source);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            members.add(source);
+                        }
+                    }
+                }
+            }
+            return Optional.of(new Missing(m.hash(), m.libraryId(), m.entry(), members, m.attempts(), m.nextTry()));
+        });
     }
 
     private Optional<Missing> queuedRow(String hash, String libraryId) throws SQLException, IOException {

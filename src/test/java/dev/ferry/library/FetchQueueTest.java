@@ -271,4 +271,20 @@ class FetchQueueTest {
             assertEquals(2, store.missingDue(after + 30_000, 10).size(), "the other kept its backoff of 30 s");
         }
     }
+
+    /** A member removed after it announced an asset is no longer asked for it; the members that remain still are. */
+    @Test
+    void aRemovedMemberIsNoLongerASource() throws Exception {
+        try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
+            Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
+            store.addMember(l.id(), "A", 1000);
+            store.addMember(l.id(), "B", 1000);
+            Entry e = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1000, 1);
+            store.addMissingAndSetCursor(l.id(), List.of(e), "A", 1);
+            store.addMissingAndSetCursor(l.id(), List.of(e), "B", 1);
+            assertEquals(List.of("A", "B"), store.queued(HASH, l.id()).orElseThrow().sources());
+            store.removeMember(l.id(), "B", 2000);
+            assertEquals(List.of("A"), store.queued(HASH, l.id()).orElseThrow().sources());
+        }
+    }
 }
