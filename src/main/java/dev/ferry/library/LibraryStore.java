@@ -342,15 +342,7 @@ public final class LibraryStore implements AutoCloseable {
     }
 
     public synchronized boolean isMember(String libraryId, String peerId) throws IOException {
-        return read(() -> {
-            try (PreparedStatement ps = db.prepareStatement("SELECT 1 FROM members WHERE library_id = ? AND peer_id = ?")) {
-                ps.setString(1, libraryId);
-                ps.setString(2, peerId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next();
-                }
-            }
-        });
+        return read(() -> memberRow(libraryId, peerId));
     }
 
     /** The libraries this node shares with the peer. */
@@ -878,14 +870,8 @@ public final class LibraryStore implements AutoCloseable {
             Missing m = row.get();
             List<String> members = new ArrayList<>();
             for (String source : m.sources()) {
-                try (PreparedStatement ps = db.prepareStatement("SELECT 1 FROM members WHERE library_id = ? AND peer_id = ?")) {
-                    ps.setString(1, libraryId);
-                    ps.setString(2, source);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            members.add(source);
-                        }
-                    }
+                if (memberRow(libraryId, source)) {
+                    members.add(source);
                 }
             }
             return Optional.of(new Missing(m.hash(), m.libraryId(), m.entry(), members, m.attempts(), m.nextTry()));
