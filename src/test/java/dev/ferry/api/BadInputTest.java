@@ -196,9 +196,16 @@ class BadInputTest {
             s.getOutputStream().write(Bytes.random(9, 5000));
             s.getOutputStream().flush();
         } // closed outright, not half-closed
-        long deadline = System.currentTimeMillis() + 5000;
-        while (node.tempFiles() > 0 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
+        // The server may not have started the upload yet: zero temp files counts only once one was seen, or after 2 s.
+        long start = System.currentTimeMillis();
+        boolean seen = false;
+        while (System.currentTimeMillis() - start < 10_000) {
+            long files = node.tempFiles();
+            seen |= files > 0;
+            if (files == 0 && (seen || System.currentTimeMillis() - start > 2000)) {
+                break;
+            }
+            Thread.sleep(5);
         }
         assertNothingStored();
         assertEquals(201, node.http.ingest(Bytes.random(10, 10), "ok", "mime_type", "text/plain").status());
