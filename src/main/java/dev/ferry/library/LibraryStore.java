@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Libraries, members, invites, each library's index, the revision received last from each peer, and the queue of
@@ -29,6 +31,7 @@ import java.util.UUID;
  * transaction, so the index never disagrees with its revision. Thread-safe.
  */
 public final class LibraryStore implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LibraryStore.class);
     static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
     private static final String SCHEMA = """
             CREATE TABLE IF NOT EXISTS libraries (
@@ -737,20 +740,45 @@ public final class LibraryStore implements AutoCloseable {
     static final String MISSING_DUE =
             "SELECT hash, library_id, entry, sources, attempts, next_try FROM missing WHERE next_try <= ? ORDER BY next_try LIMIT ?";
 
+    /** How long a queue row that cannot be read is set aside: it is logged each time, and must not stall the rest. */
+    static final long UNREADABLE_ROW_WAIT = 3_600_000;
+
+    /**
+     * The earliest due assets, at most {@code limit}. A row that cannot be decoded (written by another version, or
+     * damaged) is skipped, logged and set aside for {@link #UNREADABLE_ROW_WAIT}: being due first, it would otherwise
+     * make every look at the queue fail, and no asset behind it would ever be fetched.
+     */
     public synchronized List<Missing> missingDue(long now, int limit) throws IOException {
-        return read(() -> {
+        List<String[]> unreadable = new ArrayList<>();
+        List<Missing> due = read(() -> {
             List<Missing> out = new ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement(MISSING_DUE)) {
                 ps.setLong(1, now);
                 ps.setInt(2, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(missingRow(rs));
+                        try {
+                            out.add(missingRow(rs));
+                        } catch (IOException | RuntimeException e) {
+                            unreadable.add(new String[] {rs.getString(1), rs.getString(2), e.getMessage()});
+                        }
                     }
                 }
             }
             return out;
         });
+        if (!unreadable.isEmpty()) {
+            tx(() -> {
+                for (String[] row : unreadable) {
+                    log.warn("fetch queue: the row of {} in library {} cannot be read ({}); set aside for an hour",
+                            row[0], row[1], row[2]);
+                    execute("UPDATE missing SET next_try = ? WHERE hash = ? AND library_id = ?", now + UNREADABLE_ROW_WAIT,
+                            row[0], row[1]);
+                }
+                return null;
+            });
+        }
+        return due;
     }
 
     /**
@@ -793,7 +821,11 @@ public final class LibraryStore implements AutoCloseable {
                 ps.setString(1, libraryId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(missingRow(rs));
+                        try {
+                            out.add(missingRow(rs));
+                        } catch (IOException | RuntimeException e) {
+                            // unreadable: skipped here, logged by missingDue (a library's status must still answer)
+                        }
                     }
                 }
             }

@@ -287,4 +287,38 @@ class FetchQueueTest {
             assertEquals(List.of("A"), store.queued(HASH, l.id()).orElseThrow().sources());
         }
     }
+
+    /**
+     * A queue row that cannot be decoded (another version wrote it, or it is damaged) is due first and used to make
+     * every look at the queue fail, so nothing behind it was ever fetched. It is now skipped and set aside.
+     */
+    @Test
+    void anUnreadableRowDoesNotHoldUpTheQueue() throws Exception {
+        Path file = dir.resolve("libraries.db");
+        String lib;
+        Entry good = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1000, 1);
+        try (LibraryStore store = new LibraryStore(file)) {
+            lib = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000).id();
+            store.addMissingAndSetCursor(lib, List.of(good), "A", 1);
+        }
+        String bad = "7".repeat(64);
+        try (Connection db = Sqlite.connect(file, false);
+                PreparedStatement ps = db.prepareStatement(
+                        "INSERT INTO missing(hash, library_id, entry, sources, next_try) VALUES (?,?,?,?,?)")) {
+            ps.setString(1, bad);
+            ps.setString(2, lib);
+            ps.setString(3, "{\"hash\": 42, \"size\": \"not a number\"");
+            ps.setString(4, "[\"A\"]");
+            ps.setLong(5, -1); // due before the good one
+            ps.executeUpdate();
+        }
+        try (LibraryStore store = new LibraryStore(file)) {
+            List<Missing> due = store.missingDue(5000, 10);
+            assertEquals(List.of(HASH), due.stream().map(Missing::hash).toList());
+            assertEquals(List.of(HASH), store.missing(lib).stream().map(Missing::hash).toList(), "a status still answers");
+            assertEquals(List.of(HASH), store.missingDue(5000, 10).stream().map(Missing::hash).toList());
+            assertEquals(1, store.missingDue(5000 + LibraryStore.UNREADABLE_ROW_WAIT, 10).size(),
+                    "set aside for an hour, then looked at (and set aside) again");
+        }
+    }
 }
