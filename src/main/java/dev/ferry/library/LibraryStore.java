@@ -502,7 +502,8 @@ public final class LibraryStore implements AutoCloseable {
         for (Entry state : states) {
             Optional<Entry> old = entryRow(libraryId, state.hash());
             boolean live = old.isPresent() && !old.get().deleted();
-            boolean skippedTombstone = state.deleted() && (unheld ? old.isPresent() && !live : !live);
+            // A tombstone is never rewritten, and goes over no entry only when asked to.
+            boolean skippedTombstone = state.deleted() && (old.isPresent() ? !live : !unheld);
             if (old.isPresent() && old.get().sameState(state) || skippedTombstone) {
                 continue;
             }
@@ -737,8 +738,8 @@ public final class LibraryStore implements AutoCloseable {
     }
 
     /** The fetcher's query for the earliest due assets; served by the index {@code missing_by_next_try}. */
-    static final String MISSING_DUE =
-            "SELECT hash, library_id, entry, sources, attempts, next_try FROM missing WHERE next_try <= ? ORDER BY next_try LIMIT ?";
+    private static final String MISSING_ROWS = "SELECT hash, library_id, entry, sources, attempts, next_try FROM missing";
+    static final String MISSING_DUE = MISSING_ROWS + " WHERE next_try <= ? ORDER BY next_try LIMIT ?";
 
     /** How long a queue row that cannot be read is set aside: it is logged each time, and must not stall the rest. */
     static final long UNREADABLE_ROW_WAIT = 3_600_000;
@@ -750,23 +751,7 @@ public final class LibraryStore implements AutoCloseable {
      */
     public synchronized List<Missing> missingDue(long now, int limit) throws IOException {
         List<String[]> unreadable = new ArrayList<>();
-        List<Missing> due = read(() -> {
-            List<Missing> out = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement(MISSING_DUE)) {
-                ps.setLong(1, now);
-                ps.setInt(2, limit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        try {
-                            out.add(missingRow(rs));
-                        } catch (IOException | RuntimeException e) {
-                            unreadable.add(new String[] {rs.getString(1), rs.getString(2), e.getMessage()});
-                        }
-                    }
-                }
-            }
-            return out;
-        });
+        List<Missing> due = read(() -> missingRows(unreadable, MISSING_DUE, now, limit));
         if (!unreadable.isEmpty()) {
             tx(() -> {
                 for (String[] row : unreadable) {
@@ -787,13 +772,25 @@ public final class LibraryStore implements AutoCloseable {
      * the asset would wait out the jump. Returns how many were made due.
      */
     public synchronized int undoBackoffBeyond(long now, long longestBackoff) throws IOException {
-        return tx(() -> {
-            try (PreparedStatement ps = db.prepareStatement("UPDATE missing SET next_try = ? WHERE next_try > ?")) {
-                ps.setLong(1, now);
-                ps.setLong(2, now + longestBackoff);
-                return ps.executeUpdate();
+        return tx(() -> execute("UPDATE missing SET next_try = ? WHERE next_try > ?", now, now + longestBackoff));
+    }
+
+    /**
+     * The queue rows a query over {@link #MISSING_ROWS} finds, in its order; a row that cannot be decoded is left out
+     * and added to {@code unreadable} as its hash, library and the problem.
+     */
+    private List<Missing> missingRows(List<String[]> unreadable, String sql, Object... params) throws SQLException {
+        List<Missing> out = new ArrayList<>();
+        try (PreparedStatement ps = statement(sql, params); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                try {
+                    out.add(missingRow(rs));
+                } catch (IOException | RuntimeException e) {
+                    unreadable.add(new String[] {rs.getString(1), rs.getString(2), e.getMessage()});
+                }
             }
-        });
+        }
+        return out;
     }
 
     private static Missing missingRow(ResultSet rs) throws SQLException, IOException {
@@ -814,23 +811,9 @@ public final class LibraryStore implements AutoCloseable {
     }
 
     public synchronized List<Missing> missing(String libraryId) throws IOException {
-        return read(() -> {
-            List<Missing> out = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement(
-                    "SELECT hash, library_id, entry, sources, attempts, next_try FROM missing WHERE library_id = ? ORDER BY next_try LIMIT 1000")) {
-                ps.setString(1, libraryId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        try {
-                            out.add(missingRow(rs));
-                        } catch (IOException | RuntimeException e) {
-                            // unreadable: skipped here, logged by missingDue (a library's status must still answer)
-                        }
-                    }
-                }
-            }
-            return out;
-        });
+        // An unreadable row is left out (missingDue logs it): a library's status must still answer.
+        return read(() -> missingRows(new ArrayList<>(), MISSING_ROWS + " WHERE library_id = ? ORDER BY next_try LIMIT 1000",
+                libraryId));
     }
 
 
@@ -881,10 +864,7 @@ public final class LibraryStore implements AutoCloseable {
     public synchronized Optional<Entry> fetched(String hash, String libraryId) throws IOException {
         return tx(() -> {
             Optional<Entry> queued = queuedRow(hash, libraryId).map(Missing::entry);
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ?")) {
-                ps.setString(1, hash);
-                ps.executeUpdate();
-            }
+            execute("DELETE FROM missing WHERE hash = ?", hash);
             return queued;
         });
     }
@@ -911,13 +891,9 @@ public final class LibraryStore implements AutoCloseable {
     }
 
     private Optional<Missing> queuedRow(String hash, String libraryId) throws SQLException, IOException {
-        try (PreparedStatement ps = db.prepareStatement(
-                "SELECT hash, library_id, entry, sources, attempts, next_try FROM missing WHERE hash = ? AND library_id = ?")) {
-            ps.setString(1, hash);
-            ps.setString(2, libraryId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(missingRow(rs)) : Optional.empty();
-            }
+        try (PreparedStatement ps = statement(MISSING_ROWS + " WHERE hash = ? AND library_id = ?", hash, libraryId);
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(missingRow(rs)) : Optional.empty();
         }
     }
 
@@ -933,20 +909,11 @@ public final class LibraryStore implements AutoCloseable {
 
     /** Whether a queued fetch was dropped. */
     private boolean dropQueuedUnlessNewer(String libraryId, String hash, long deletedAt) throws SQLException, IOException {
-        try (PreparedStatement ps = db.prepareStatement("SELECT entry FROM missing WHERE hash = ? AND library_id = ?")) {
-            ps.setString(1, hash);
-            ps.setString(2, libraryId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || JSON.readValue(rs.getString(1), Entry.class).changedAt() > deletedAt) {
-                    return false;
-                }
-            }
+        Optional<Missing> queued = queuedRow(hash, libraryId);
+        if (queued.isEmpty() || queued.get().entry().changedAt() > deletedAt) {
+            return false;
         }
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM missing WHERE hash = ? AND library_id = ?")) {
-            ps.setString(1, hash);
-            ps.setString(2, libraryId);
-            ps.executeUpdate();
-        }
+        execute("DELETE FROM missing WHERE hash = ? AND library_id = ?", hash, libraryId);
         return true;
     }
 

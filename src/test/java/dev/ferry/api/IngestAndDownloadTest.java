@@ -211,43 +211,35 @@ class IngestAndDownloadTest {
     void aPushKeepsTheOriginalCreationAndChangeTimes() {
         byte[] bytes = Bytes.random(31, 5000);
         String hash = Bytes.sha256(bytes);
-        var body = org.apache.hc.client5.http.entity.mime.MultipartEntityBuilder.create()
-                .addBinaryBody("file", bytes, org.apache.hc.core5.http.ContentType.APPLICATION_OCTET_STREAM, "p.bin")
-                .addTextBody("hash", hash).addTextBody("created_at", "1000").addTextBody("updated_at", "2000").build();
-        Reply pushed = node.http.multipart("/sync/push", body);
+        Reply pushed = push(bytes, "hash", hash, "created_at", "1000", "updated_at", "2000");
         assertEquals(201, pushed.status(), pushed.toString());
+        assertArrayEquals(bytes, node.http.getBytes("/assets/" + hash + "/content").body());
         JsonNode a = node.http.get("/assets/" + hash).data();
         assertEquals(1000, a.path("created_at").asLong());
         assertEquals(2000, a.path("updated_at").asLong());
         assertTrue(a.path("ingested_at").asLong() > 2000, "ingested here now: " + a);
 
         // A member's later metadata change, pushed again with its own time: dated then, never before the last change.
-        var relabel = org.apache.hc.client5.http.entity.mime.MultipartEntityBuilder.create()
-                .addBinaryBody("file", bytes, org.apache.hc.core5.http.ContentType.APPLICATION_OCTET_STREAM, "p.bin")
-                .addTextBody("hash", hash).addTextBody("user", "bob").addTextBody("updated_at", "3000").build();
-        assertEquals(200, node.http.multipart("/sync/push", relabel).status());
+        assertEquals(200, push(bytes, "hash", hash, "user", "bob", "updated_at", "3000").status());
         a = node.http.get("/assets/" + hash).data();
         assertEquals("bob", a.path("user").asText());
         assertEquals(3000, a.path("updated_at").asLong());
-        var stale = org.apache.hc.client5.http.entity.mime.MultipartEntityBuilder.create()
-                .addBinaryBody("file", bytes, org.apache.hc.core5.http.ContentType.APPLICATION_OCTET_STREAM, "p.bin")
-                .addTextBody("hash", hash).addTextBody("tags", "old").addTextBody("updated_at", "1500").build();
-        assertEquals(200, node.http.multipart("/sync/push", stale).status());
-        assertEquals(3000, node.http.get("/assets/" + hash).data().path("updated_at").asLong(), "time never goes back");
+        assertEquals(200, push(bytes, "hash", hash, "tags", "old", "updated_at", "1500").status());
+        a = node.http.get("/assets/" + hash).data();
+        assertEquals("[\"old\"]", a.path("tags").toString(), "the tag is merged");
+        assertEquals(3000, a.path("updated_at").asLong(), "but the time never goes back");
         // A later version with the same metadata (deleted and added again on the member) still moves the time.
-        var again = org.apache.hc.client5.http.entity.mime.MultipartEntityBuilder.create()
-                .addBinaryBody("file", bytes, org.apache.hc.core5.http.ContentType.APPLICATION_OCTET_STREAM, "p.bin")
-                .addTextBody("hash", hash).addTextBody("updated_at", "4000").build();
-        assertEquals(200, node.http.multipart("/sync/push", again).status());
+        assertEquals(200, push(bytes, "hash", hash, "updated_at", "4000").status());
         assertEquals(4000, node.http.get("/assets/" + hash).data().path("updated_at").asLong());
 
         byte[] later = Bytes.random(32, 5000);
         long before = System.currentTimeMillis();
-        var future = org.apache.hc.client5.http.entity.mime.MultipartEntityBuilder.create()
-                .addBinaryBody("file", later, org.apache.hc.core5.http.ContentType.APPLICATION_OCTET_STREAM, "q.bin")
-                .addTextBody("hash", Bytes.sha256(later)).addTextBody("updated_at", Long.toString(before + 3_600_000)).build();
-        assertEquals(201, node.http.multipart("/sync/push", future).status());
+        assertEquals(201, push(later, "hash", Bytes.sha256(later), "updated_at", Long.toString(before + 3_600_000)).status());
         long updated = node.http.get("/assets/" + Bytes.sha256(later)).data().path("updated_at").asLong();
         assertTrue(updated >= before && updated <= System.currentTimeMillis(), "not in the future: " + updated);
+    }
+
+    private Reply push(byte[] bytes, String... fields) {
+        return node.http.upload("/sync/push", bytes, "p.bin", fields);
     }
 }

@@ -28,11 +28,21 @@ class FetchQueueTest {
 
     private static final String HASH = "4f458fab407acc667b39db687d96f02d75414090e718e644c0dc4c1396a3b772";
 
+    /** The asset {@link #HASH} as a member announced it: live, changed at {@code changedAt}, at its revision {@code rev}. */
+    private static Entry live(long changedAt, long rev) {
+        return new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, changedAt, rev);
+    }
+
+    /** A member's tombstone of {@link #HASH}. */
+    private static Entry deleted(long changedAt, long rev) {
+        return new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, changedAt, rev);
+    }
+
     @Test
     void aSourceAddedWhileAnAttemptRunsIsKeptTriedFirstAndDueAtOnce() throws Exception {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            Entry e = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
+            Entry e = live(1, 1);
             store.addMissingAndSetCursor(l.id(), List.of(e), "B", 0);
             Missing attempt = store.missingDue(2000, 10).get(0); // the fetcher starts an attempt from B
             store.addMissingAndSetCursor(l.id(), List.of(e), "A", 0); // meanwhile a pull from A announces the same asset
@@ -53,7 +63,7 @@ class FetchQueueTest {
     void aDeleteCancelsOnlyAQueuedEntryThatIsNotNewerThanIt() throws Exception {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            Entry added = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1000, 1);
+            Entry added = live(1000, 1);
             Entry addedAgain = new Entry(HASH, 10, "text/plain", null, List.of("again"), null, "x", 1, false, 3000, 7);
             store.addMissingAndSetCursor(l.id(), List.of(added), "C", 0);   // C added it at 1000 ...
             store.addMissingAndSetCursor(l.id(), List.of(addedAgain), "B", 0); // ... B added it again at 3000
@@ -69,7 +79,7 @@ class FetchQueueTest {
     void aNewSourceForAnAssetWaitingOutItsBackoffMakesItDueAtOnce() throws Exception {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            Entry e = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
+            Entry e = live(1, 1);
             store.addMissingAndSetCursor(l.id(), List.of(e), "B", 0);
             store.retryLater(HASH, l.id(), 60_000, List.of("B"));
             assertTrue(store.missingDue(2000, 10).isEmpty());
@@ -129,7 +139,7 @@ class FetchQueueTest {
         String other = "5f458fab407acc667b39db687d96f02d75414090e718e644c0dc4c1396a3b772";
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            Entry known = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
+            Entry known = live(1, 1);
             Entry fresh = new Entry(other, 20, "text/plain", null, List.of("t"), null, "y", 2, false, 2, 2);
             store.addMissingAndSetCursor(l.id(), List.of(known), "B", 0);
             store.retryLater(HASH, l.id(), 60_000, List.of("B")); // B failed: waits out a backoff
@@ -158,7 +168,7 @@ class FetchQueueTest {
         Path file = dir.resolve("libraries.db");
         try (LibraryStore store = new LibraryStore(file)) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            Entry known = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1, 1);
+            Entry known = live(1, 1);
             Entry fresh = new Entry(other, 20, "text/plain", null, List.of(), null, "y", 2, false, 2, 2);
             store.addMissingAndSetCursor(l.id(), List.of(known), "B", 0);
             store.setCursor(l.id(), "C", 5);
@@ -181,15 +191,15 @@ class FetchQueueTest {
     void anAssetThisLibraryDeletedAfterTheEntrysChangeIsNotQueued() throws Exception {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            store.putAll(l.id(), List.of(new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 5, 0)));
-            store.putAll(l.id(), List.of(new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 10, 0)));
+            store.putAll(l.id(), List.of(live(5, 0)));
+            store.putAll(l.id(), List.of(deleted(10, 0)));
 
-            Entry older = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 8, 3);
+            Entry older = live(8, 3);
             store.addMissingAndSetCursor(l.id(), List.of(older), "C", 3);
             assertTrue(store.missing(l.id()).isEmpty(), "deleted here at 10, after the member's version of 8");
             assertEquals(3, store.cursor(l.id(), "C"));
 
-            Entry newer = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 12, 4);
+            Entry newer = live(12, 4);
             store.addMissingAndSetCursor(l.id(), List.of(newer), "C", 4);
             assertEquals(List.of(newer), store.missing(l.id()).stream().map(Missing::entry).toList(),
                     "a version after our delete is wanted again");
@@ -204,21 +214,20 @@ class FetchQueueTest {
     void aMembersDeleteOfAnAssetNeverHeldHereIsRemembered() throws Exception {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            store.remoteDelete(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 2000, 9));
+            store.remoteDelete(l.id(), deleted(2000, 9));
             Entry kept = store.entry(l.id(), HASH).orElseThrow();
             assertTrue(kept.deleted());
             assertEquals(2000, kept.changedAt());
             assertEquals(1, store.get(l.id()).orElseThrow().revision(), "recorded at this library's next revision");
             assertEquals(new LibraryStore.Counts(0, 0, 1), store.counts(l.id()));
 
-            store.addMissingAndSetCursor(l.id(), List.of(new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1,
-                    false, 1000, 4)), "C", 4);
+            store.addMissingAndSetCursor(l.id(), List.of(live(1000, 4)), "C", 4);
             assertTrue(store.missing(l.id()).isEmpty(), "C's copy from before the delete is not fetched");
-            Entry again = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 3000, 5);
+            Entry again = live(3000, 5);
             store.addMissingAndSetCursor(l.id(), List.of(again), "C", 5);
             assertEquals(List.of(again), store.missing(l.id()).stream().map(Missing::entry).toList());
 
-            store.remoteDelete(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 2500, 9));
+            store.remoteDelete(l.id(), deleted(2500, 9));
             assertEquals(1, store.missing(l.id()).size(), "a delete older than the queued announcement leaves it");
             assertEquals(2000, store.entry(l.id(), HASH).orElseThrow().changedAt(), "and a tombstone is not rewritten");
             assertEquals(1, store.get(l.id()).orElseThrow().revision());
@@ -234,14 +243,14 @@ class FetchQueueTest {
     void deletesAndFinishedFetchesSayWhatTheQueueHeld() throws Exception {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
-            Entry v1000 = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1000, 1);
+            Entry v1000 = live(1000, 1);
             store.addMissingAndSetCursor(l.id(), List.of(v1000), "A", 1);
-            assertTrue(store.remoteDelete(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 2000, 2)));
+            assertTrue(store.remoteDelete(l.id(), deleted(2000, 2)));
             assertTrue(store.fetched(HASH, l.id()).isEmpty(), "the delete dropped it while it was fetched");
 
             Entry v3000 = new Entry(HASH, 10, "text/plain", null, List.of("again"), null, "x", 1, false, 3000, 4);
             store.addMissingAndSetCursor(l.id(), List.of(v3000), "A", 4); // added again after the delete
-            assertFalse(store.remoteDelete(l.id(), new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, 2500, 2)),
+            assertFalse(store.remoteDelete(l.id(), deleted(2500, 2)),
                     "an older delete drops nothing");
             assertEquals(Optional.of(v3000), store.fetched(HASH, l.id()), "the newest announcement, to be applied");
             assertTrue(store.missing(l.id()).isEmpty());
@@ -258,8 +267,8 @@ class FetchQueueTest {
         try (LibraryStore store = new LibraryStore(dir.resolve("libraries.db"))) {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
             String other = "6".repeat(64);
-            store.addMissingAndSetCursor(l.id(), List.of(new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1,
-                    false, 1000, 1), new Entry(other, 10, "text/plain", null, List.of(), null, "y", 1, false, 1000, 2)), "A", 2);
+            Entry otherAsset = new Entry(other, 10, "text/plain", null, List.of(), null, "y", 1, false, 1000, 2);
+            store.addMissingAndSetCursor(l.id(), List.of(live(1000, 1), otherAsset), "A", 2);
             long before = 10_000_000;
             store.retryLater(HASH, l.id(), before + 60_000, List.of("A")); // scheduled by the clock before the jump
             long after = before - 3_600_000;
@@ -279,7 +288,7 @@ class FetchQueueTest {
             Library l = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000);
             store.addMember(l.id(), "A", 1000);
             store.addMember(l.id(), "B", 1000);
-            Entry e = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1000, 1);
+            Entry e = live(1000, 1);
             store.addMissingAndSetCursor(l.id(), List.of(e), "A", 1);
             store.addMissingAndSetCursor(l.id(), List.of(e), "B", 1);
             assertEquals(List.of("A", "B"), store.queued(HASH, l.id()).orElseThrow().sources());
@@ -296,7 +305,7 @@ class FetchQueueTest {
     void anUnreadableRowDoesNotHoldUpTheQueue() throws Exception {
         Path file = dir.resolve("libraries.db");
         String lib;
-        Entry good = new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, 1000, 1);
+        Entry good = live(1000, 1);
         try (LibraryStore store = new LibraryStore(file)) {
             lib = store.create(null, "all", Library.ASSETS, AssetFilter.ALL, 1000).id();
             store.addMissingAndSetCursor(lib, List.of(good), "A", 1);

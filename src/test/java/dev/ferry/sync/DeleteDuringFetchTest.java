@@ -4,6 +4,7 @@ import static dev.ferry.sync.AssetLibrarySyncTest.await;
 import static dev.ferry.sync.AssetLibrarySyncTest.gone;
 import static dev.ferry.sync.AssetLibrarySyncTest.has;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.testing.Bytes;
@@ -45,6 +46,8 @@ class DeleteDuringFetchTest {
             await("a has b's new asset", () -> has(a, other));
             assertTrue(gone(a, hash), "a's delete stands");
             assertTrue(gone(b, hash), "b's copy stays deleted");
+            assertFalse(java.nio.file.Files.exists(b.dataDir.resolve("store/blobs/" + hash.substring(0, 2) + "/" + hash)),
+                    "and its bytes are gone from b's disk");
             assertEquals(0, b.tempFiles(), "no partial file");
         }
     }

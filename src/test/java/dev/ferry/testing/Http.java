@@ -98,12 +98,17 @@ public final class Http {
 
     /** Uploads {@code bytes} as the {@code file} part, then text fields given as name, value pairs. */
     public Reply ingest(byte[] bytes, String fileName, String... fields) {
+        return upload("/ingest", bytes, fileName, fields);
+    }
+
+    /** A multipart upload to {@code path}: the {@code file} part, then text fields given as name, value pairs. */
+    public Reply upload(String path, byte[] bytes, String fileName, String... fields) {
         MultipartEntityBuilder b = MultipartEntityBuilder.create()
                 .addBinaryBody("file", bytes, ContentType.APPLICATION_OCTET_STREAM, fileName);
         for (int i = 0; i < fields.length; i += 2) {
             b.addTextBody(fields[i], fields[i + 1], ContentType.TEXT_PLAIN.withCharset(StandardCharsets.UTF_8));
         }
-        return multipart("/ingest", b.build());
+        return multipart(path, b.build());
     }
 
     public Reply multipart(String path, HttpEntity entity, String... headers) {
