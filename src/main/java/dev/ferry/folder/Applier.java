@@ -592,8 +592,7 @@ final class Applier {
                 continue;
             }
             // A block may sit in a kept version (the content a newer version replaced): read it there.
-            Path where = at.path().startsWith(Versions.DIR + "/") ? folder.root().resolve(at.path())
-                    : PathRules.resolveSafely(folder.root(), at.path());
+            Path where = Versions.resolveIndexed(folder.root(), at.path());
             byte[] d = readFile(where, at.offset(), at.size());
             if (d != null && matches(d, b.hash())) {
                 return d;

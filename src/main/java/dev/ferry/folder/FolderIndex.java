@@ -46,6 +46,10 @@ public final class FolderIndex implements AutoCloseable {
             );
             CREATE INDEX IF NOT EXISTS block_at_hash ON block_at(hash8);
             CREATE INDEX IF NOT EXISTS block_at_path ON block_at(path);
+            -- The content of files moved into the version store, so a member can still be served it: the losing
+            -- version of a conflict that a peer wants as its conflict copy may be there and nowhere else.
+            CREATE TABLE IF NOT EXISTS kept (path TEXT PRIMARY KEY, blocks_hash BLOB NOT NULL, blocks BLOB NOT NULL) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS kept_content ON kept(blocks_hash);
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS cursors (peer TEXT PRIMARY KEY, rev INTEGER NOT NULL) WITHOUT ROWID;
             -- Peers' versions this node still has to apply (survives restarts).
@@ -394,12 +398,47 @@ public final class FolderIndex implements AutoCloseable {
      * store): a later version that needs them again finds them locally instead of fetching them.
      */
     public synchronized void moveBlocks(String from, String to) throws IOException {
-        update("UPDATE block_at SET path = ? WHERE path = ?", to, from);
+        tx(() -> {
+            execute("UPDATE block_at SET path = ? WHERE path = ?", to, from);
+            if (to.startsWith(Versions.DIR + "/")) {
+                // The file's block list goes with it, so its content can still be served whole (see keptWithContent).
+                execute("INSERT OR REPLACE INTO kept (path, blocks_hash, blocks) SELECT ?, blocks_hash, blocks FROM files"
+                        + " WHERE path = ? AND type = 'file' AND blocks IS NOT NULL AND blocks_hash IS NOT NULL", to, from);
+            }
+            return null;
+        });
     }
 
     /** Forgets where blocks of {@code path} were (a kept version that was pruned or taken back). */
     public synchronized void dropBlocks(String path) throws IOException {
-        update("DELETE FROM block_at WHERE path = ?", path);
+        tx(() -> {
+            execute("DELETE FROM block_at WHERE path = ?", path);
+            execute("DELETE FROM kept WHERE path = ?", path);
+            return null;
+        });
+    }
+
+    /** A file in the version store with this content: its path there and its block list. */
+    public record Kept(String path, BlockList blocks) {}
+
+    /** The version store's files whose content identity is {@code blocksHash} (see {@link #moveBlocks}). */
+    public synchronized List<Kept> keptWithContent(byte[] blocksHash) throws IOException {
+        return read(() -> {
+            List<Kept> out = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement("SELECT path, blocks FROM kept WHERE blocks_hash = ? LIMIT 16")) {
+                ps.setBytes(1, blocksHash);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        try {
+                            out.add(new Kept(rs.getString(1), BlockList.decode(rs.getBytes(2))));
+                        } catch (IOException e) {
+                            throw new SQLException(e.getMessage());
+                        }
+                    }
+                }
+            }
+            return out;
+        });
     }
 
     /** Entries changed after revision {@code since}, in revision order. */

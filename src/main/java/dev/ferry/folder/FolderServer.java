@@ -60,8 +60,9 @@ final class FolderServer {
                 case "folder.blocks" -> {
                     FolderMessages.BlocksRequest req = FolderMessages.decode(body, FolderMessages.BlocksRequest.class);
                     Folder f = memberFolder(req.libraryId(), link);
-                    String at = f == null ? null : holderOf(f, req.path(), req.blocksHash());
-                    Optional<BlockList> bl = at == null ? Optional.empty() : f.index().blocks(at);
+                    Holder at = f == null ? null : holderOf(f, req.path(), req.blocksHash());
+                    Optional<BlockList> bl = at == null ? Optional.empty()
+                            : at.blocks() != null ? Optional.of(at.blocks()) : f.index().blocks(at.path());
                     if (bl.isEmpty()) {
                         r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content"));
                         return;
@@ -71,14 +72,13 @@ final class FolderServer {
                 case "folder.range" -> {
                     FolderMessages.RangeRequest req = FolderMessages.decode(body, FolderMessages.RangeRequest.class);
                     Folder f = memberFolder(req.libraryId(), link);
-                    String at = f == null ? null : holderOf(f, req.path(), req.blocksHash());
-                    FileEntry e = at == null ? null : f.index().get(at).orElse(null);
-                    if (e == null || req.offset() < 0 || req.length() <= 0 || req.length() > MAX_RANGE
-                            || req.offset() + req.length() > e.size()) {
+                    Holder at = f == null ? null : holderOf(f, req.path(), req.blocksHash());
+                    if (at == null || req.offset() < 0 || req.length() <= 0 || req.length() > MAX_RANGE
+                            || req.offset() + req.length() > at.size()) {
                         r.respond(ErrorCode.NOT_FOUND.code(), utf8("no such file content or range"));
                         return;
                     }
-                    streamRange(f, at, req.offset(), req.length(), r);
+                    streamRange(f, at.path(), req.offset(), req.length(), r);
                 }
                 case "folder.block" -> {
                     FolderMessages.BlockRequest req = FolderMessages.decode(body, FolderMessages.BlockRequest.class);
@@ -123,7 +123,7 @@ final class FolderServer {
 
     /** Streams bytes of a file; not verified here: the requester checks every block, and asks block by block if this file changed. */
     private static void streamRange(Folder f, String path, long offset, long length, RequestHandler.Responder r) throws IOException {
-        try (var ch = java.nio.channels.FileChannel.open(PathRules.resolveSafely(f.root(), path),
+        try (var ch = java.nio.channels.FileChannel.open(Versions.resolveIndexed(f.root(), path),
                 java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             ch.position(offset);
             r.stream(new byte[0], new RangeStream(java.nio.channels.Channels.newInputStream(ch), length));
@@ -144,20 +144,37 @@ final class FolderServer {
         }
     }
 
-    /** The path holding this content: {@code path} if it still does, else any live path with it (a conflict copy's original). */
-    private static String holderOf(Folder f, String path, byte[] blocksHash) throws IOException {
+    /**
+     * Where some content can be read: a live path, whose block list is in the index ({@code blocks} null), or a
+     * file in the version store, whose block list was kept with it.
+     */
+    private record Holder(String path, long size, BlockList blocks) {}
+
+    /**
+     * Where this content is: {@code path} if it still holds it, else any live path with it (a conflict copy's
+     * original), else a file in the version store. The last matters for conflicts: the member whose version won
+     * asks for the losing content to make its conflict copy, and the loser may meanwhile have taken the winner's
+     * version as plainly newer, moving its own into the version store, the only place it is left.
+     */
+    private static Holder holderOf(Folder f, String path, byte[] blocksHash) throws IOException {
         if (blocksHash == null || blocksHash.length != 32) {
             return null;
         }
         if (path != null && PathRules.problem(path) == null) {
             FileEntry e = f.index().get(path).orElse(null);
             if (e != null && e.live() && Arrays.equals(e.blocksHash(), blocksHash) && f.index().hasBlocks(path)) {
-                return path;
+                return new Holder(path, e.size(), null);
             }
         }
         for (FileEntry same : f.index().withContent(blocksHash)) {
             if (f.index().hasBlocks(same.path())) {
-                return same.path();
+                return new Holder(same.path(), same.size(), null);
+            }
+        }
+        for (FolderIndex.Kept k : f.index().keptWithContent(blocksHash)) {
+            DiskState st = DiskState.of(Versions.resolveIndexed(f.root(), k.path()));
+            if (st != null && FileEntry.FILE.equals(st.type()) && st.size() == k.blocks().totalSize()) {
+                return new Holder(k.path(), st.size(), k.blocks()); // pruned or restored since: not this one
             }
         }
         return null;
@@ -172,7 +189,7 @@ final class FolderServer {
             if (at.size() != size) {
                 continue;
             }
-            try (var ch = java.nio.channels.FileChannel.open(PathRules.resolveSafely(f.root(), at.path()),
+            try (var ch = java.nio.channels.FileChannel.open(Versions.resolveIndexed(f.root(), at.path()),
                     java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
                 java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(size);
                 while (buf.hasRemaining() && ch.read(buf, at.offset() + buf.position()) >= 0) {

@@ -88,6 +88,22 @@ final class Versions {
         return out;
     }
 
+    /**
+     * The file at a path the index recorded, which is either a library path (checked as {@link PathRules#resolveSafely}
+     * does) or one in the version store ({@code .ferry/versions/...}, which library paths may never name): a
+     * block or a whole kept version can be read from either, and from nowhere else.
+     */
+    static Path resolveIndexed(Path root, String indexed) throws IOException {
+        if (indexed.startsWith(DIR + "/")) {
+            String inside = indexed.substring(DIR.length() + 1);
+            if (dev.ferry.scan.PathRules.problem(inside) != null) {
+                throw new IllegalArgumentException("refusing version store path '" + indexed + "'");
+            }
+            return root.resolve(DIR).resolve(inside);
+        }
+        return dev.ferry.scan.PathRules.resolveSafely(root, indexed);
+    }
+
     /** {@code dir/name~20260101-120000.txt} → {@code dir/name.txt}; null if the name does not have that form. */
     static String originalPath(String version) {
         int tilde = version.lastIndexOf('~');

@@ -43,15 +43,16 @@ class ConflictCopyTest {
                 write(ra.resolve("f.txt"), "a wins the first time\n", second + 600_000);
                 write(rb.resolve("f.txt"), "b's first loser\n", second + 100);
                 b = Trees.node(dir.resolve("b"), portB);
+                // Not only the same trees: both once held no copy yet, while one was still on its way.
+                awaitSettled("a wins the first time\n", "b's first loser\n", ra, rb);
                 Trees.awaitSame(30_000, ra, rb);
-                Path copy = onlyCopy(rb);
-                assertEquals("b's first loser\n", Files.readString(copy));
 
                 // Round 2: b's next edit, in the same second S, loses again: same copy name.
                 b.close();
                 write(ra.resolve("f.txt"), "a wins the second time\n", second + 1_200_000);
                 write(rb.resolve("f.txt"), "b's second loser, longer\n", second + 700);
                 b = Trees.node(dir.resolve("b"), portB);
+                awaitSettled("a wins the second time\n", "b's second loser, longer\n", ra, rb);
                 Trees.awaitSame(30_000, ra, rb);
             } finally {
                 b.close();
@@ -62,6 +63,37 @@ class ConflictCopyTest {
             assertEquals("b's second loser, longer\n", Files.readString(ra.resolve(copy.getFileName().toString())));
             // The first loser was not overwritten: b moved it into its version store.
             assertTrue(kept(rb).contains("b's first loser\n"), "b's first losing version is kept: " + kept(rb));
+        }
+    }
+
+    /** Waits until every root holds {@code winner} as f.txt and {@code loser} as its one conflict copy. */
+    private static void awaitSettled(String winner, String loser, Path... roots) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            boolean settled = true;
+            for (Path root : roots) {
+                settled &= winner.equals(Files.readString(root.resolve("f.txt"))) && loser.equals(copyText(root));
+            }
+            if (settled) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                StringBuilder b = new StringBuilder("not settled after 30 s:");
+                for (Path root : roots) {
+                    b.append("\n").append(root).append(": f.txt=").append(Files.readString(root.resolve("f.txt")))
+                            .append(" copy=").append(copyText(root)).append(" kept=").append(kept(root));
+                }
+                throw new AssertionError(b);
+            }
+            Thread.sleep(25);
+        }
+    }
+
+    /** The one conflict copy's text; null when there is none, or more than one. */
+    private static String copyText(Path root) throws Exception {
+        try (Stream<Path> s = Files.list(root)) {
+            List<Path> copies = s.filter(p -> p.getFileName().toString().contains(Conflicts.MARK)).toList();
+            return copies.size() == 1 ? Files.readString(copies.get(0)) : null;
         }
     }
 
