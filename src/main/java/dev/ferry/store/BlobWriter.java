@@ -9,8 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * Streams one incoming blob to a temp file while hashing it: one pass over the bytes, nothing buffered
@@ -26,7 +24,9 @@ public final class BlobWriter extends OutputStream {
      * said to expect a large one.
      */
     private RangeWriter out;
-    private final PipelinedDigest digest;
+    private final BlobDigest digest;
+    /** Writers open in this process: how many streams the next one's hashing runs beside (see {@link BlobDigest#open}). */
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
     private final long limit;
     static final int BATCH = Chunks.SIZE;
     /** Taken from {@link Chunks} with the first small piece (most uploads arrive in large ones), given back at close. */
@@ -51,11 +51,7 @@ public final class BlobWriter extends OutputStream {
         this.temp = temp;
         this.limit = limit;
         this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try {
-            this.digest = new PipelinedDigest(MessageDigest.getInstance("SHA-256"));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks SHA-256", e);
-        }
+        this.digest = BlobDigest.open(OPEN.incrementAndGet());
     }
 
     @Override
@@ -206,6 +202,7 @@ public final class BlobWriter extends OutputStream {
             return;
         }
         closed = true;
+        OPEN.decrementAndGet();
         digest.abandon();
         if (earlySync != null) {
             earlySync.exceptionally(e -> null).join(); // never close the channel under a running fdatasync

@@ -14,7 +14,7 @@ import java.util.concurrent.BlockingQueue;
  * {@link #DEPTH} pieces of at most {@link #PIECE} bytes wait for the hasher, and their arrays are reused.
  * Not thread-safe: one producer (the writer of one upload).
  */
-final class PipelinedDigest {
+final class PipelinedDigest implements BlobDigest {
     static final int INLINE_BYTES = 4 << 20;
     static final int PIECE = 1 << 20;
     static final int DEPTH = 4;
@@ -37,7 +37,8 @@ final class PipelinedDigest {
     }
 
     /** Hashes {@code b[off, off+len)}; once hand-off has started, the bytes are copied, so the caller may reuse {@code b}. */
-    void update(byte[] b, int off, int len) throws IOException {
+    @Override
+    public void update(byte[] b, int off, int len) throws IOException {
         seen += len;
         if (hasher == null && seen <= INLINE_BYTES) {
             digest.update(b, off, len);
@@ -96,7 +97,8 @@ final class PipelinedDigest {
     }
 
     /** Waits for the hasher and returns the digest. */
-    byte[] finish() throws IOException {
+    @Override
+    public byte[] finish() throws IOException {
         if (hasher != null) {
             handOver();
             put(new Piece(END, 0));
@@ -114,7 +116,8 @@ final class PipelinedDigest {
     }
 
     /** Stops the hasher without a result (the upload was abandoned). */
-    void abandon() {
+    @Override
+    public void abandon() {
         if (hasher != null && hasher.isAlive()) {
             hasher.interrupt();
         }
