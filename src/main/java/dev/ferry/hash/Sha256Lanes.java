@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * waiting, up to {@link #DEPTH} pieces ahead; {@link Lane#finish} pads the message and waits for the digest.
  * The engine takes the streams that have a piece, at most one per lane, and compresses up to
  * {@link #STEP_BLOCKS} blocks of each in one pass. A pass costs the same however many lanes carry a stream, so
- * the engine waits up to {@link #GATHER_NANOS} for every open stream to have a piece, unless one is finishing or
- * its writer is waiting: a lone stream is hashed at an eighth of the engine's speed, which is why the store
+ * the engine waits up to {@link #GATHER_NANOS} for every open stream to have a piece, unless one is finishing, is
+ * behind, or its writer is waiting: a lone stream is hashed at an eighth of the engine's speed, which is why the store
  * gives lanes only to streams that run beside others. Thread-safe.
  */
 public final class Sha256Lanes {
@@ -48,6 +48,8 @@ public final class Sha256Lanes {
     private final java.util.concurrent.atomic.AtomicInteger freeCount = new java.util.concurrent.atomic.AtomicInteger();
     static final int KEEP_FREE = 128;
     private int open;
+    /** When the ready queue last went from empty to not (System.nanoTime), 0 while empty. */
+    private long readySince;
 
     /**
      * The process's engine, or empty where lanes would not pay: without the {@code jdk.incubator.vector} module
@@ -327,6 +329,9 @@ public final class Sha256Lanes {
                     l.inPass = true;
                     batch[n++] = l;
                 }
+                if (ready.isEmpty()) {
+                    readySince = 0;
+                }
             } catch (InterruptedException e) {
                 return; // only at process exit: the thread is a daemon
             } finally {
@@ -360,31 +365,32 @@ public final class Sha256Lanes {
         }
     }
 
-    /** Under the lock: waits until some lanes are ready, and then briefly for the other open ones. */
+    /**
+     * Under the lock: waits until some lanes are ready, then up to {@link #GATHER_NANOS} (from when the first
+     * became ready) for the other open ones; not at all when a ready lane is finishing, its writer waits, or it
+     * has more than a fresh piece to hash (it is behind: passes are full enough without waiting).
+     */
     private void gather() throws InterruptedException {
-        long deadline = 0;
         while (true) {
             if (ready.isEmpty()) {
+                readySince = 0;
                 work.await();
-                deadline = 0;
                 continue;
             }
-            if (ready.size() >= Math.min(VectorSha256.LANES, open) || anyUrgent()) {
-                return;
-            }
             long now = System.nanoTime();
-            if (deadline == 0) {
-                deadline = now + GATHER_NANOS;
-            } else if (now >= deadline) {
+            if (readySince == 0) {
+                readySince = now;
+            }
+            if (ready.size() >= Math.min(VectorSha256.LANES, open) || anyPressing() || now - readySince >= GATHER_NANOS) {
                 return;
             }
-            work.awaitNanos(deadline - now);
+            work.awaitNanos(readySince + GATHER_NANOS - now);
         }
     }
 
-    private boolean anyUrgent() {
+    private boolean anyPressing() {
         for (Lane l : ready) {
-            if (l.urgent) {
+            if (l.urgent || l.current != null || l.queued.size() > 1) {
                 return true;
             }
         }
