@@ -400,10 +400,11 @@ public final class FolderIndex implements AutoCloseable {
     public synchronized void moveBlocks(String from, String to) throws IOException {
         tx(() -> {
             execute("UPDATE block_at SET path = ? WHERE path = ?", to, from);
+            execute("DELETE FROM kept WHERE path IN (?, ?)", from, to);
             if (to.startsWith(Versions.DIR + "/")) {
                 // The file's block list goes with it, so its content can still be served whole (see keptWithContent).
-                execute("INSERT OR REPLACE INTO kept (path, blocks_hash, blocks) SELECT ?, blocks_hash, blocks FROM files"
-                        + " WHERE path = ? AND type = 'file' AND blocks IS NOT NULL AND blocks_hash IS NOT NULL", to, from);
+                execute("INSERT INTO kept (path, blocks_hash, blocks) SELECT ?, blocks_hash, blocks FROM files WHERE path = ?"
+                        + " AND type = 'file' AND deleted = 0 AND blocks IS NOT NULL AND blocks_hash IS NOT NULL", to, from);
             }
             return null;
         });

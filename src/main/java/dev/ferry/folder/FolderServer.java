@@ -172,7 +172,12 @@ final class FolderServer {
             }
         }
         for (FolderIndex.Kept k : f.index().keptWithContent(blocksHash)) {
-            DiskState st = DiskState.of(Versions.resolveIndexed(f.root(), k.path()));
+            DiskState st;
+            try {
+                st = DiskState.of(Versions.resolveIndexed(f.root(), k.path()));
+            } catch (IllegalArgumentException e) {
+                continue; // not a name this node would have made
+            }
             if (st != null && FileEntry.FILE.equals(st.type()) && st.size() == k.blocks().totalSize()) {
                 return new Holder(k.path(), st.size(), k.blocks()); // pruned or restored since: not this one
             }

@@ -60,7 +60,11 @@ public final class Sha256Lanes {
     public static Optional<Sha256Lanes> shared() {
         synchronized (SHARED_LOCK) {
             if (shared == null) {
-                shared = choose();
+                Optional<Sha256Lanes> chosen = choose();
+                if (chosen == null) {
+                    return Optional.empty();
+                }
+                shared = chosen;
             }
             return shared;
         }
@@ -82,6 +86,9 @@ public final class Sha256Lanes {
             }
             log.info("hashing concurrent streams {} at a time in vector lanes", VectorSha256.LANES);
             return Optional.of(lanes);
+        } catch (InterruptedIOException e) {
+            Thread.currentThread().interrupt();
+            return null; // decided again by the next caller
         } catch (LinkageError | RuntimeException | IOException e) {
             log.info("hashing one stream at a time ({})", e.toString());
             return Optional.empty();
@@ -107,11 +114,22 @@ public final class Sha256Lanes {
         Thread.ofPlatform().daemon().name(threadName).start(this::run);
     }
 
+    /** Eight streams at once, of lengths around the padding and piece edges, each against the JDK's digest. */
     private boolean selfTest() throws IOException {
-        byte[] message = "Ferry checks its vector SHA-256 against the JDK's once at start".repeat(50).getBytes();
-        Lane lane = open();
-        lane.update(message, 0, message.length);
-        return Arrays.equals(lane.finish(), jdkDigest(message));
+        int[] lengths = {0, 55, 56, 64, 3150, PIECE - 1, PIECE, PIECE + 100};
+        byte[][] messages = new byte[lengths.length][];
+        Lane[] lanes = new Lane[lengths.length];
+        for (int i = 0; i < lengths.length; i++) {
+            messages[i] = new byte[lengths[i]];
+            new java.util.Random(i).nextBytes(messages[i]);
+            lanes[i] = open();
+            lanes[i].update(messages[i], 0, lengths[i]);
+        }
+        boolean right = true;
+        for (int i = 0; i < lengths.length; i++) {
+            right &= Arrays.equals(lanes[i].finish(), jdkDigest(messages[i]));
+        }
+        return right;
     }
 
     static byte[] jdkDigest(byte[] message) {
@@ -167,6 +185,8 @@ public final class Sha256Lanes {
         private boolean scheduled;
         private boolean urgent;
         private boolean abandoned;
+        /** Counted out of {@code open} (finished, abandoned or failed): exactly once. */
+        private boolean released;
         private Throwable failure;
         private boolean inPass;
         // The engine's alone, while the lane is scheduled:
@@ -222,7 +242,7 @@ public final class Sha256Lanes {
                 while (outstanding > 0 && failure == null) {
                     progress.await();
                 }
-                open--;
+                release();
                 if (failure != null) {
                     throw new IOException("hashing failed", failure);
                 }
@@ -246,7 +266,7 @@ public final class Sha256Lanes {
         public void abandon() {
             lock.lock();
             try {
-                if (!abandoned && !(ended && outstanding == 0)) {
+                if (!released) {
                     abandonLocked();
                 }
             } finally {
@@ -259,9 +279,17 @@ public final class Sha256Lanes {
             ended = true;
         }
 
+        private void release() {
+            if (!released) {
+                released = true;
+                open--;
+                work.signal(); // the engine may be waiting for this lane to send a piece
+            }
+        }
+
         private void abandonLocked() {
             abandoned = true;
-            open--;
+            release();
             for (Piece p : queued) {
                 recycle(p.bytes());
             }
@@ -282,6 +310,12 @@ public final class Sha256Lanes {
             filling = null;
             lock.lock();
             try {
+                if (failure != null) {
+                    recycle(p.bytes());
+                    ended = true;
+                    release();
+                    throw new IOException("hashing failed", failure);
+                }
                 queued.add(p);
                 outstanding++;
                 urgent = last;
@@ -296,6 +330,11 @@ public final class Sha256Lanes {
                     progress.await();
                 }
                 urgent = last;
+                if (failure != null) {
+                    ended = true;
+                    release();
+                    throw new IOException("hashing failed", failure);
+                }
             } catch (InterruptedException e) {
                 abandonLocked();
                 ended = true;
@@ -316,52 +355,81 @@ public final class Sha256Lanes {
         int[] offsets = new int[lanes];
         int[] idleState = new int[8];
         while (true) {
-            int n = 0;
-            lock.lock();
             try {
-                gather();
-                while (n < lanes && !ready.isEmpty()) {
-                    Lane l = ready.poll();
-                    if (l.current == null) {
-                        l.current = l.queued.poll();
-                        l.position = 0;
-                    }
-                    l.inPass = true;
-                    batch[n++] = l;
-                }
-                if (ready.isEmpty()) {
-                    readySince = 0;
-                }
+                pass(kernel, batch, states, data, offsets, idleState);
             } catch (InterruptedException e) {
                 return; // only at process exit: the thread is a daemon
-            } finally {
-                lock.unlock();
-            }
-            int blocks = STEP_BLOCKS;
-            for (int i = 0; i < n; i++) {
-                blocks = Math.min(blocks, (batch[i].current.length() - batch[i].position) / 64);
-            }
-            for (int i = 0; i < lanes; i++) {
-                states[i] = i < n ? batch[i].state : idleState;
-                data[i] = i < n ? batch[i].current.bytes() : IDLE;
-                offsets[i] = i < n ? batch[i].position : 0;
-            }
-            Throwable failed = null;
-            try {
-                kernel.compress(states, data, offsets, blocks);
-            } catch (RuntimeException | Error e) {
-                failed = e;
-                log.error("SHA-256 in vector lanes failed", e);
-            }
-            lock.lock();
-            try {
-                for (int i = 0; i < n; i++) {
-                    advance(batch[i], blocks * 64, failed);
-                    batch[i] = null;
+            } catch (Throwable t) {
+                // A failure outside the kernel (which pass() handles itself): fail every lane rather than leave
+                // their writers waiting for an engine that lost track of them.
+                log.error("the SHA-256 lanes engine failed; failing the streams it held", t);
+                lock.lock();
+                try {
+                    for (int i = 0; i < lanes; i++) {
+                        if (batch[i] != null) {
+                            drop(batch[i], t);
+                            batch[i] = null;
+                        }
+                    }
+                    for (Lane l : ready) {
+                        drop(l, t);
+                    }
+                    ready.clear();
+                    readySince = 0;
+                } finally {
+                    lock.unlock();
                 }
-            } finally {
-                lock.unlock();
             }
+        }
+    }
+
+    /** One pass: gathers lanes, compresses up to {@link #STEP_BLOCKS} blocks of each, and puts them back. */
+    private void pass(VectorSha256 kernel, Lane[] batch, int[][] states, byte[][] data, int[] offsets, int[] idleState)
+            throws InterruptedException {
+        int lanes = batch.length;
+        int n = 0;
+        lock.lock();
+        try {
+            gather();
+            while (n < lanes && !ready.isEmpty()) {
+                Lane l = ready.poll();
+                if (l.current == null) {
+                    l.current = l.queued.poll();
+                    l.position = 0;
+                }
+                l.inPass = true;
+                batch[n++] = l;
+            }
+            if (ready.isEmpty()) {
+                readySince = 0;
+            }
+        } finally {
+            lock.unlock();
+        }
+        int blocks = STEP_BLOCKS;
+        for (int i = 0; i < n; i++) {
+            blocks = Math.min(blocks, (batch[i].current.length() - batch[i].position) / 64);
+        }
+        for (int i = 0; i < lanes; i++) {
+            states[i] = i < n ? batch[i].state : idleState;
+            data[i] = i < n ? batch[i].current.bytes() : IDLE;
+            offsets[i] = i < n ? batch[i].position : 0;
+        }
+        Throwable failed = null;
+        try {
+            kernel.compress(states, data, offsets, blocks);
+        } catch (RuntimeException | Error e) {
+            failed = e;
+            log.error("SHA-256 in vector lanes failed", e);
+        }
+        lock.lock();
+        try {
+            for (int i = 0; i < n; i++) {
+                advance(batch[i], blocks * 64, failed);
+                batch[i] = null;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -400,30 +468,40 @@ public final class Sha256Lanes {
     /** Under the lock: a lane's pass is done; its piece is recycled when used up, and the lane queued again if it has more. */
     private void advance(Lane l, int bytes, Throwable failed) {
         l.inPass = false;
-        if (failed != null) {
-            l.failure = failed;
+        if (failed != null || l.abandoned) {
+            drop(l, failed);
+            return;
         }
         l.position += bytes;
-        if (l.position == l.current.length() || l.abandoned || failed != null) {
+        if (l.position == l.current.length()) {
             recycle(l.current.bytes());
             l.current = null;
             l.outstanding--;
             l.progress.signalAll();
-        }
-        if (l.abandoned || failed != null) {
-            for (Piece p : l.queued) {
-                recycle(p.bytes());
-            }
-            l.queued.clear();
-            l.outstanding = 0;
-            l.scheduled = false;
-            l.progress.signalAll();
-            return;
         }
         if (l.current != null || !l.queued.isEmpty()) {
             ready.add(l);
         } else {
             l.scheduled = false;
         }
+    }
+
+    /** Under the lock: the lane is out of the engine (abandoned, or failed with {@code failure}); its pieces are recycled. */
+    private void drop(Lane l, Throwable failure) {
+        l.inPass = false;
+        if (failure != null) {
+            l.failure = failure;
+        }
+        if (l.current != null) {
+            recycle(l.current.bytes());
+            l.current = null;
+        }
+        for (Piece p : l.queued) {
+            recycle(p.bytes());
+        }
+        l.queued.clear();
+        l.outstanding = 0;
+        l.scheduled = false;
+        l.progress.signalAll();
     }
 }

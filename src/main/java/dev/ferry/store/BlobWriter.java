@@ -51,7 +51,15 @@ public final class BlobWriter extends OutputStream {
         this.temp = temp;
         this.limit = limit;
         this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        this.digest = BlobDigest.open(OPEN.incrementAndGet());
+        int writers = OPEN.incrementAndGet();
+        try {
+            this.digest = BlobDigest.open(writers);
+        } catch (RuntimeException | Error e) {
+            OPEN.decrementAndGet();
+            channel.close();
+            Files.deleteIfExists(temp);
+            throw e;
+        }
     }
 
     @Override
