@@ -111,7 +111,16 @@ public final class Sha256Lanes {
     }
 
     Sha256Lanes(String threadName) {
-        Thread.ofPlatform().daemon().name(threadName).start(this::run);
+        this(threadName, new VectorSha256()::compress);
+    }
+
+    /** What a pass runs: {@link VectorSha256#compress}, or in tests one that fails. */
+    interface Kernel {
+        void compress(int[][] state, byte[][] data, int[] offset, int blocks);
+    }
+
+    Sha256Lanes(String threadName, Kernel kernel) {
+        Thread.ofPlatform().daemon().name(threadName).start(() -> run(kernel));
     }
 
     /** Eight streams at once, of lengths around the padding and piece edges, each against the JDK's digest. */
@@ -346,8 +355,7 @@ public final class Sha256Lanes {
         }
     }
 
-    private void run() {
-        VectorSha256 kernel = new VectorSha256();
+    private void run(Kernel kernel) {
         int lanes = VectorSha256.LANES;
         Lane[] batch = new Lane[lanes];
         int[][] states = new int[lanes][];
@@ -384,7 +392,7 @@ public final class Sha256Lanes {
     }
 
     /** One pass: gathers lanes, compresses up to {@link #STEP_BLOCKS} blocks of each, and puts them back. */
-    private void pass(VectorSha256 kernel, Lane[] batch, int[][] states, byte[][] data, int[] offsets, int[] idleState)
+    private void pass(Kernel kernel, Lane[] batch, int[][] states, byte[][] data, int[] offsets, int[] idleState)
             throws InterruptedException {
         int lanes = batch.length;
         int n = 0;

@@ -93,6 +93,36 @@ class Sha256LanesTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aFailingPassFailsItsStreamsAndTheEngineGoesOn() throws Exception {
+        // The kernel throws on its third pass only: the streams in that pass fail with an error (never hang),
+        // and streams opened afterwards are hashed right.
+        java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
+        VectorSha256 real = new VectorSha256();
+        Sha256Lanes engine = new Sha256Lanes("test-failing-lanes", (state, data, offset, blocks) -> {
+            if (passes.incrementAndGet() == 3) {
+                throw new IllegalStateException("injected failure");
+            }
+            real.compress(state, data, offset, blocks);
+        });
+        byte[] m = new byte[3 * Sha256Lanes.PIECE];
+        new Random(3).nextBytes(m);
+        Sha256Lanes.Lane lane = engine.open();
+        java.io.IOException failed = null;
+        try {
+            lane.update(m, 0, m.length); // 3 pieces, 4 passes of 256 blocks each
+            lane.finish();
+        } catch (java.io.IOException e) {
+            failed = e;
+        }
+        assertTrue(failed != null && String.valueOf(failed.getCause()).contains("injected failure"), "failed with: " + failed);
+        lane.abandon(); // after the failure: harmless
+        Sha256Lanes.Lane next = engine.open();
+        next.update(m, 0, m.length);
+        assertArrayEquals(jdk(m), next.finish(), "a stream after the failure");
+    }
+
+    @Test
     void theSharedEngineIsUsedOnlyWhereItPays() {
         // This suite runs with the module; on a CPU with SHA instructions the shared engine stays off.
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(), "tests run with jdk.incubator.vector");
