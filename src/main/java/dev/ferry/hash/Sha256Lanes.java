@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * waiting, up to {@link #DEPTH} pieces ahead; {@link Lane#finish} pads the message and waits for the digest.
  * The engine takes the streams that have a piece, at most one per lane, and compresses up to
  * {@link #STEP_BLOCKS} blocks of each in one pass. A pass costs the same however many lanes carry a stream, so
- * the engine waits up to {@link #GATHER_NANOS} for every open stream to have a piece, unless one is finishing, is
- * behind, or its writer is waiting: a lone stream is hashed at an eighth of the engine's speed, which is why the store
+ * the engine, when it was idle, waits up to {@link #GATHER_NANOS} for every open stream to have a piece, unless
+ * one is finishing or its writer is waiting: a lone stream is hashed at an eighth of the engine's speed, which is why the store
  * gives lanes only to streams that run beside others. Thread-safe.
  */
 public final class Sha256Lanes {
@@ -408,9 +408,7 @@ public final class Sha256Lanes {
                 l.inPass = true;
                 batch[n++] = l;
             }
-            if (ready.isEmpty()) {
-                readySince = 0;
-            }
+            // readySince stays: lanes that still have blocks come back after the pass and must not wait again.
         } finally {
             lock.unlock();
         }
@@ -442,9 +440,9 @@ public final class Sha256Lanes {
     }
 
     /**
-     * Under the lock: waits until some lanes are ready, then up to {@link #GATHER_NANOS} (from when the first
-     * became ready) for the other open ones; not at all when a ready lane is finishing, its writer waits, or it
-     * has more than a fresh piece to hash (it is behind: passes are full enough without waiting).
+     * Under the lock: waits until some lanes are ready, then up to {@link #GATHER_NANOS} from when the engine
+     * last found nothing to do, for the other open ones; not at all when a ready lane is finishing or its writer
+     * waits. Lanes that keep the engine busy never wait again: the window only opens after it was idle.
      */
     private void gather() throws InterruptedException {
         while (true) {
@@ -466,7 +464,7 @@ public final class Sha256Lanes {
 
     private boolean anyPressing() {
         for (Lane l : ready) {
-            if (l.urgent || l.current != null || l.queued.size() > 1) {
+            if (l.urgent) {
                 return true;
             }
         }
