@@ -100,7 +100,7 @@ public final class Sha256Lanes {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("flags") || line.startsWith("Features")) {
-                    return Arrays.asList(line.substring(line.indexOf(':') + 1).trim().split("\\s+")).stream()
+                    return Arrays.stream(line.substring(line.indexOf(':') + 1).trim().split("\\s+"))
                             .anyMatch(f -> f.equals("sha_ni") || f.equals("sha2"));
                 }
             }
