@@ -78,6 +78,11 @@ public final class StoreApi {
         Params.onlyKnown(ctx, Set.of());
         uploadsInFlight.incrementAndGet();
         try (BlobWriter writer = store.newWriter()) {
+            // The body's length, a little more than the file part's: enough to tell a large upload (see expectSize).
+            long bodyBytes = ctx.req().getContentLengthLong();
+            if (bodyBytes > 0) {
+                writer.expectSize(bodyBytes);
+            }
             IngestForm form = IngestForm.read(ctx.req(), writer, push);
             String expected = form.expectedHash();
             if (push && expected == null) {

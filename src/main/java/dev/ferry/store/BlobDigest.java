@@ -13,6 +13,12 @@ interface BlobDigest {
      * cost about what two cost hashed one at a time; a stream alone or beside one other is hashed by the JDK.
      */
     int LANES_FROM = 3;
+    /**
+     * A blob expected to be at least this long is hashed by the JDK even beside others: a stream keeps its lane
+     * until it ends, and a lane left alone when its neighbours end runs at an eighth of the engine's speed, about
+     * half the JDK's (a large upload started beside a few small ones would be hashed at that speed throughout).
+     */
+    long LONG_BLOB = 16L << 20;
 
     /** Hashes {@code b[off, off+len)}; the caller may reuse {@code b} when this returns. */
     void update(byte[] b, int off, int len) throws IOException;
@@ -23,12 +29,26 @@ interface BlobDigest {
     /** Ends without a digest; harmless after {@link #finish}. */
     void abandon();
 
-    /** A digest for a new blob, written while {@code writers} blobs (this one included) are being written. */
-    static BlobDigest open(int writers) {
-        Optional<Sha256Lanes> lanes = writers >= LANES_FROM ? Sha256Lanes.shared() : Optional.empty();
+    /** Whether this is a lane of the shared vector engine. */
+    default boolean inLanes() {
+        return false;
+    }
+
+    /**
+     * A digest for a new blob, written while {@code writers} blobs (this one included) are being written, of about
+     * {@code expectedBytes} (0: not known).
+     */
+    static BlobDigest open(int writers, long expectedBytes) {
+        boolean lanesPay = writers >= LANES_FROM && expectedBytes < LONG_BLOB;
+        Optional<Sha256Lanes> lanes = lanesPay ? Sha256Lanes.shared() : Optional.empty();
         if (lanes.isPresent()) {
             Sha256Lanes.Lane lane = lanes.get().open();
             return new BlobDigest() {
+                @Override
+                public boolean inLanes() {
+                    return true;
+                }
+
                 @Override
                 public void update(byte[] b, int off, int len) throws IOException {
                     lane.update(b, off, len);

@@ -24,9 +24,12 @@ public final class BlobWriter extends OutputStream {
      * said to expect a large one.
      */
     private RangeWriter out;
-    private final BlobDigest digest;
+    /** Chosen with the first bytes (see {@link #digest()}), when the caller's size hint is known. */
+    private BlobDigest digest;
     /** Writers open in this process: how many streams the next one's hashing runs beside (see {@link BlobDigest#open}). */
     private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
+    /** {@link #OPEN} when this writer was made, itself included. */
+    private final int writersAtOpen;
     private final long limit;
     static final int BATCH = Chunks.SIZE;
     /** Taken from {@link Chunks} with the first small piece (most uploads arrive in large ones), given back at close. */
@@ -51,15 +54,23 @@ public final class BlobWriter extends OutputStream {
         this.temp = temp;
         this.limit = limit;
         this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        int writers = OPEN.incrementAndGet();
-        try {
-            this.digest = BlobDigest.open(writers);
-        } catch (RuntimeException | Error e) {
-            OPEN.decrementAndGet();
-            channel.close();
-            Files.deleteIfExists(temp);
-            throw e;
+        this.writersAtOpen = OPEN.incrementAndGet();
+    }
+
+    /**
+     * The digest, made on first use rather than with the writer, so that a size given to {@link #expectSize}
+     * before the first bytes can keep a long blob off the vector lanes (see {@link BlobDigest#open}).
+     */
+    private BlobDigest digest() {
+        if (digest == null) {
+            digest = BlobDigest.open(writersAtOpen, expected);
         }
+        return digest;
+    }
+
+    /** Whether this blob is hashed in a lane of the shared vector engine (tests). */
+    boolean hashesInLanes() {
+        return digest().inLanes();
     }
 
     @Override
@@ -89,7 +100,7 @@ public final class BlobWriter extends OutputStream {
             // Large enough to hash and write as it is, without gathering it into the batch first; or bound for a
             // direct write, which gathers pieces in its aligned buffer anyway.
             flushBatch();
-            digest.update(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
+            digest().update(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
             writeOut(buf);
             maybeSyncEarly();
             return;
@@ -113,7 +124,7 @@ public final class BlobWriter extends OutputStream {
             return;
         }
         batch.flip();
-        digest.update(batch.array(), 0, batch.limit());
+        digest().update(batch.array(), 0, batch.limit());
         writeOut(batch);
         batch.clear();
         maybeSyncEarly();
@@ -122,7 +133,8 @@ public final class BlobWriter extends OutputStream {
     /**
      * The caller knows how many bytes will come (a fetch knows the asset's size): a large blob then goes past the
      * page cache from its first piece, and its pieces are not gathered into a batch first (the direct write gathers
-     * them in its aligned buffer anyway). Only a hint: the blob may end up shorter or longer.
+     * them in its aligned buffer anyway), and, given before the first bytes, a long one is hashed on its own rather
+     * than in a vector lane. Only a hint: the blob may end up shorter or longer.
      */
     public void expectSize(long bytes) {
         expected = bytes;
@@ -189,7 +201,7 @@ public final class BlobWriter extends OutputStream {
             channel.force(false);
             channel.close();
             finished = true;
-            hash = ContentHash.hex(digest.finish());
+            hash = ContentHash.hex(digest().finish());
         }
         return hash;
     }
@@ -211,7 +223,9 @@ public final class BlobWriter extends OutputStream {
         }
         closed = true;
         OPEN.decrementAndGet();
-        digest.abandon();
+        if (digest != null) {
+            digest.abandon();
+        }
         if (earlySync != null) {
             earlySync.exceptionally(e -> null).join(); // never close the channel under a running fdatasync
         }

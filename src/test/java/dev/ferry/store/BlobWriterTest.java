@@ -2,13 +2,19 @@ package dev.ferry.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ferry.hash.Sha256Lanes;
 import dev.ferry.testing.TestSeed;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,6 +66,39 @@ class BlobWriterTest {
                 assertArrayEquals(data, Files.readAllBytes(file), "round " + round);
             }
             assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)), hash, "round " + round);
+        }
+    }
+
+    /**
+     * Beside others a blob is hashed in a vector lane, unless the caller said it is long: a lane left alone when
+     * its neighbours end is slower than the JDK, and a long blob would likely end up so. Either way the digest is right.
+     */
+    @Test
+    void aBlobExpectedToBeLongIsHashedOffTheLanesEvenBesideOthers() throws Exception {
+        assumeTrue(Sha256Lanes.shared().isPresent(), "no vector lanes on this JVM or CPU (see Sha256Lanes.shared)");
+        Random random = new Random(TestSeed.seed("BlobWriterTest.lanes"));
+        List<BlobWriter> writers = new ArrayList<>();
+        try {
+            for (int i = 0; i < BlobDigest.LANES_FROM; i++) {
+                writers.add(new BlobWriter(dir.resolve("beside-" + i), Long.MAX_VALUE));
+            }
+            BlobWriter small = writers.get(writers.size() - 1);
+            BlobWriter large = new BlobWriter(dir.resolve("large"), Long.MAX_VALUE);
+            writers.add(large);
+            large.expectSize(BlobDigest.LONG_BLOB);
+            small.expectSize(BlobDigest.LONG_BLOB - 1);
+            assertTrue(small.hashesInLanes(), "a blob shorter than LONG_BLOB beside others gets a lane");
+            assertFalse(large.hashesInLanes(), "a blob of LONG_BLOB or more is hashed by the JDK");
+            for (BlobWriter w : List.of(small, large)) {
+                byte[] data = new byte[3 << 20];
+                random.nextBytes(data);
+                w.write(data, 0, data.length);
+                assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)), w.finish());
+            }
+        } finally {
+            for (BlobWriter w : writers) {
+                w.close();
+            }
         }
     }
 }
