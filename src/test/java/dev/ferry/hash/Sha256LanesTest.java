@@ -94,13 +94,27 @@ class Sha256LanesTest {
     @Test
     @org.junit.jupiter.api.Timeout(30)
     void aFailingPassFailsItsStreamsAndTheEngineGoesOn() throws Exception {
-        // The kernel throws on its third pass only: the streams in that pass fail with an error (never hang),
-        // and streams opened afterwards are hashed right.
+        aFailingPassFailsItsStreams(new IllegalStateException("injected failure"));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aFailureThePassDoesNotCatchAlsoFailsItsStreamsAndTheEngineGoesOn() throws Exception {
+        // A checked exception thrown through the kernel escapes the pass (which catches runtime failures of the
+        // kernel only) and reaches the engine loop's last resort: the streams it held must still fail, not hang.
+        aFailingPassFailsItsStreams(new java.io.IOException("injected failure"));
+    }
+
+    /**
+     * The kernel throws {@code injected} on its third pass only: the streams in that pass fail with an error (never
+     * hang), and streams opened afterwards are hashed right.
+     */
+    private static void aFailingPassFailsItsStreams(Throwable injected) throws Exception {
         java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
         VectorSha256 real = new VectorSha256();
         Sha256Lanes engine = new Sha256Lanes("test-failing-lanes", (state, data, offset, blocks) -> {
             if (passes.incrementAndGet() == 3) {
-                throw new IllegalStateException("injected failure");
+                Sha256LanesTest.<RuntimeException>sneakyThrow(injected);
             }
             real.compress(state, data, offset, blocks);
         });
@@ -119,6 +133,12 @@ class Sha256LanesTest {
         Sha256Lanes.Lane next = engine.open();
         next.update(m, 0, m.length);
         assertArrayEquals(Sha256Lanes.jdkDigest(m), next.finish(), "a stream after the failure");
+    }
+
+    /** Throws {@code t} whatever its type, as a kernel cannot declare checked exceptions. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+        throw (T) t;
     }
 
     @Test
