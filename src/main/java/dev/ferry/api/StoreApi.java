@@ -78,10 +78,10 @@ public final class StoreApi {
         Params.onlyKnown(ctx, Set.of());
         uploadsInFlight.incrementAndGet();
         try (BlobWriter writer = store.newWriter()) {
-            // The body's length, a little more than the file part's: enough to tell a large upload (see expectSize).
+            // The body's length bounds the file part's: enough to tell a large upload from a small one.
             long bodyBytes = ctx.req().getContentLengthLong();
             if (bodyBytes > 0) {
-                writer.expectSize(bodyBytes);
+                writer.expectAtMost(bodyBytes);
             }
             IngestForm form = IngestForm.read(ctx.req(), writer, push);
             String expected = form.expectedHash();

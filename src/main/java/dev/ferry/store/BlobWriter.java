@@ -26,10 +26,15 @@ public final class BlobWriter extends OutputStream {
     private RangeWriter out;
     /** Chosen with the first bytes (see {@link #digest()}), when the caller's size hint is known. */
     private BlobDigest digest;
-    /** Writers open in this process: how many streams the next one's hashing runs beside (see {@link BlobDigest#open}). */
+    /**
+     * Writers open in this process that may hash in a lane: how many streams the next one's hashing could run beside
+     * (see {@link BlobDigest#open}). A writer told it will be long ({@link BlobDigest#LONG_BLOB}) is not counted.
+     */
     private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
-    /** {@link #OPEN} when this writer was made, itself included. */
-    private final int writersAtOpen;
+    /** Whether this writer is counted in {@link #OPEN}. */
+    private boolean counted;
+    /** At most this many bytes will come (see {@link #expectAtMost}); 0 when unknown. */
+    private long atMost;
     private final long limit;
     static final int BATCH = Chunks.SIZE;
     /** Taken from {@link Chunks} with the first small piece (most uploads arrive in large ones), given back at close. */
@@ -54,18 +59,27 @@ public final class BlobWriter extends OutputStream {
         this.temp = temp;
         this.limit = limit;
         this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        this.writersAtOpen = OPEN.incrementAndGet();
+        OPEN.incrementAndGet();
+        this.counted = true;
     }
 
     /**
-     * The digest, made on first use rather than with the writer, so that a size given to {@link #expectSize}
-     * before the first bytes can keep a long blob off the vector lanes (see {@link BlobDigest#open}).
+     * The digest, made on first use rather than with the writer: by then a size hint may say the blob is long, and
+     * the writers counted are those still open (see {@link BlobDigest#open}).
      */
     private BlobDigest digest() {
         if (digest == null) {
-            digest = BlobDigest.open(writersAtOpen, expected);
+            digest = BlobDigest.open(counted ? OPEN.get() : 1, expected > 0 ? expected : atMost);
         }
         return digest;
+    }
+
+    /** A long blob hashes on its own: it no longer counts as a stream others could share the lanes with. */
+    private void uncountIfLong(long bytes) {
+        if (counted && digest == null && bytes >= BlobDigest.LONG_BLOB) {
+            counted = false;
+            OPEN.decrementAndGet();
+        }
     }
 
     /** Whether this blob is hashed in a lane of the shared vector engine (tests). */
@@ -134,10 +148,21 @@ public final class BlobWriter extends OutputStream {
      * The caller knows how many bytes will come (a fetch knows the asset's size): a large blob then goes past the
      * page cache from its first piece, and its pieces are not gathered into a batch first (the direct write gathers
      * them in its aligned buffer anyway), and, given before the first bytes, a long one is hashed on its own rather
-     * than in a vector lane. Only a hint: the blob may end up shorter or longer.
+     * than in a vector lane (see {@link BlobDigest#LONG_BLOB}). Only a hint: the blob may end up shorter or longer.
      */
     public void expectSize(long bytes) {
         expected = bytes;
+        uncountIfLong(bytes);
+    }
+
+    /**
+     * The blob will be at most {@code bytes} long (an ingest knows its request body's length, a little more than the
+     * file's). Used only to choose the digest, given before the first bytes: unlike {@link #expectSize} it does not
+     * send a small file of a large body past the page cache.
+     */
+    public void expectAtMost(long bytes) {
+        atMost = bytes;
+        uncountIfLong(bytes);
     }
 
     private boolean goesPastPageCache() {
@@ -222,7 +247,10 @@ public final class BlobWriter extends OutputStream {
             return;
         }
         closed = true;
-        OPEN.decrementAndGet();
+        if (counted) {
+            counted = false;
+            OPEN.decrementAndGet();
+        }
         if (digest != null) {
             digest.abandon();
         }
