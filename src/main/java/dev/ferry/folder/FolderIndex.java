@@ -426,16 +426,10 @@ public final class FolderIndex implements AutoCloseable {
     public synchronized List<Kept> keptWithContent(byte[] blocksHash) throws IOException {
         return read(() -> {
             List<Kept> out = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement("SELECT path, blocks FROM kept WHERE blocks_hash = ? LIMIT 16")) {
-                ps.setBytes(1, blocksHash);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        try {
-                            out.add(new Kept(rs.getString(1), BlockList.decode(rs.getBytes(2))));
-                        } catch (IOException e) {
-                            throw new SQLException(e.getMessage());
-                        }
-                    }
+            try (PreparedStatement ps = Sqlite.statement(db, "SELECT path, blocks FROM kept WHERE blocks_hash = ? LIMIT 16", blocksHash);
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Kept(rs.getString(1), BlockList.decode(rs.getBytes(2))));
                 }
             }
             return out;

@@ -3,6 +3,7 @@ package dev.ferry.hash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.testing.TestSeed;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -49,9 +50,7 @@ class Sha256LanesTest {
 
     @Test
     void manyConcurrentStreamsCutAtRandomPlacesMatchTheJdk() throws Exception {
-        long seed = Long.getLong("ferry.test.seed", System.nanoTime());
-        System.out.println("Sha256LanesTest seed " + seed + " (-Dferry.test.seed=" + seed + " repeats it)");
-        Random master = new Random(seed);
+        Random master = new Random(TestSeed.seed("Sha256LanesTest"));
         int streams = 40;
         ExecutorService pool = Executors.newFixedThreadPool(20);
         try {

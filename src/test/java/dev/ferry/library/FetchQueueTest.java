@@ -30,12 +30,16 @@ class FetchQueueTest {
 
     /** The asset {@link #HASH} as a member announced it: live, changed at {@code changedAt}, at its revision {@code rev}. */
     private static Entry live(long changedAt, long rev) {
-        return new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, false, changedAt, rev);
+        return announced(false, changedAt, rev);
     }
 
     /** A member's tombstone of {@link #HASH}. */
     private static Entry deleted(long changedAt, long rev) {
-        return new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, true, changedAt, rev);
+        return announced(true, changedAt, rev);
+    }
+
+    private static Entry announced(boolean deleted, long changedAt, long rev) {
+        return new Entry(HASH, 10, "text/plain", null, List.of(), null, "x", 1, deleted, changedAt, rev);
     }
 
     @Test
